@@ -1,0 +1,25 @@
+"""Who may see and act in a workspace: the one check every web view and the API go through."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Membership, Role, Workspace
+
+
+def get_workspace_for(user, slug, *, write=False):
+    """(workspace, membership) for a member; 404 for anyone else (not even the workspace's existence
+    leaks), 403 when `write` is asked of a viewer."""
+    membership = (
+        Membership.objects.select_related("workspace").filter(workspace__slug=slug, user_id=user.pk).first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise Http404("No such workspace")
+    if write and membership.role != Role.MANAGER:
+        raise PermissionDenied("Viewers may look but not change anything in this workspace")
+    return membership.workspace, membership
+
+
+def workspaces_of(user):
+    return Workspace.objects.filter(memberships__user=user).order_by("name")

@@ -1,0 +1,45 @@
+from django.contrib import admin, messages
+
+from vehicles.transitions import By, activate_make
+
+from .models import Make, MakeActivation, Membership, Workspace
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "auto_platform_approval", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Make)
+class MakeAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(MakeActivation)
+class MakeActivationAdmin(admin.ModelAdmin):
+    list_display = ["make", "workspace", "state", "requested_by", "requested_at", "activated_at"]
+    list_filter = ["state", "workspace"]
+    search_fields = ["make__name", "workspace__name", "workspace__slug"]
+    autocomplete_fields = ["make", "workspace"]
+    readonly_fields = ["state", "requested_by", "requested_at", "activated_by", "activated_at"]
+    actions = ["complete_activation"]
+
+    @admin.action(description="Complete activation (Incomplete VINs of the make → Pending)")
+    def complete_activation(self, request, queryset):
+        for activation in queryset.select_related("workspace", "make"):
+            moved = activate_make(activation.workspace, activation.make, By.operator(request.user))
+            self.message_user(
+                request,
+                f"{activation.make} activated for {activation.workspace}: "
+                f"{len(moved)} Incomplete VIN(s) moved to Pending.",
+                messages.SUCCESS,
+            )

@@ -1,0 +1,18 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from .access import workspaces_of
+
+
+@login_required
+def home(request):
+    """A member of one workspace lands on its VIN table; a member of several on the list of them."""
+    workspaces = list(workspaces_of(request.user)[:2])
+    if len(workspaces) == 1:
+        return redirect("vehicles:list", slug=workspaces[0].slug)
+    return redirect("workspace-list")
+
+
+@login_required
+def workspace_list(request):
+    return render(request, "fleet/workspace_list.html", {"workspaces": workspaces_of(request.user)})

@@ -1,0 +1,179 @@
+"""Django admin for operators. Every status change goes through the status machine's admin actions."""
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from fleet.paginators import CappedCountPaginator
+
+from .choices import Event, Party
+from .models import ImportJob, Reading, StatusChange, Vehicle
+from .transitions import By, refused_reason
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    fields = ["at", "event", "from_status", "to_status", "actor", "actor_name", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _report(modeladmin, request, queryset, changed_ids, event, done):
+    """Message the operator with what changed and, VIN by VIN, what the machine refused."""
+    changed_ids = set(changed_ids)
+    if changed_ids:
+        modeladmin.message_user(request, f"{len(changed_ids)} VIN(s) {done}.", messages.SUCCESS)
+    refused = [v for v in queryset.exclude(pk__in=changed_ids)[:20]]
+    if refused:
+        total = queryset.count() - len(changed_ids)
+        lines = "; ".join(refused_reason(v, event) for v in refused)
+        more = f" (and {total - len(refused)} more)" if total > len(refused) else ""
+        modeladmin.message_user(request, f"{total} VIN(s) refused: {lines}{more}", messages.ERROR)
+
+
+@admin.register(Vehicle)
+class VehicleAdmin(admin.ModelAdmin):
+    list_display = ["vin", "workspace", "make", "status", "error_reason", "status_changed_at"]
+    list_filter = ["status", "workspace", "make"]
+    search_fields = ["=vin"]
+    list_select_related = ["workspace", "make"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    inlines = [StatusChangeInline]
+    readonly_fields = [
+        "workspace",
+        "vin",
+        "status",
+        "error_reason",
+        "platform_approved_at",
+        "provider_approved_at",
+        "approval_round",
+        "created_at",
+        "status_changed_at",
+    ]
+    fields = readonly_fields[:2] + ["make", "model_year", "odometer", "odometer_unit"] + readonly_fields[2:]
+    actions = [
+        "approve_as_platform",
+        "approve_as_provider",
+        "refuse_as_platform",
+        "refuse_as_provider",
+        "disable",
+        "enable",
+    ]
+
+    def has_add_permission(self, request):
+        # VINs are added through the upload (form, CSV, command, API), which decides their status.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deletion is a soft delete through the status machine, never a row removal.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "make"] if obj else self.readonly_fields
+
+    def _approve(self, request, queryset, party):
+        recorded, enabled = queryset.approve(party, By.operator(request.user))
+        if recorded:
+            self.message_user(
+                request,
+                f"{Party(party).label} approval recorded for {len(recorded)} VIN(s); {len(enabled)} now Enabled.",
+                messages.SUCCESS,
+            )
+        _report(self, request, queryset, recorded, Event.APPROVE, "approved")
+
+    @admin.action(description="Approve as platform")
+    def approve_as_platform(self, request, queryset):
+        self._approve(request, queryset, Party.PLATFORM)
+
+    @admin.action(description="Approve as provider")
+    def approve_as_provider(self, request, queryset):
+        self._approve(request, queryset, Party.PROVIDER)
+
+    def _refuse(self, request, queryset, party, action):
+        reason = request.POST.get("reason", "").strip()
+        if "confirm" not in request.POST or not reason:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Refuse as {Party(party).label.lower()}",
+                "queryset": queryset[:100],
+                "count": queryset.count(),
+                "action": action,
+                "opts": self.model._meta,
+                "missing_reason": "confirm" in request.POST and not reason,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "selected_ids": list(queryset.values_list("pk", flat=True)),
+            }
+            return TemplateResponse(request, "admin/vehicles/refuse.html", context)
+        changed = queryset.refuse(party, By.operator(request.user), reason)
+        _report(self, request, queryset, changed, Event.REFUSE, "refused (now Error)")
+        return None
+
+    @admin.action(description="Refuse as platform (with a reason)")
+    def refuse_as_platform(self, request, queryset):
+        return self._refuse(request, queryset, Party.PLATFORM, "refuse_as_platform")
+
+    @admin.action(description="Refuse as provider (with a reason)")
+    def refuse_as_provider(self, request, queryset):
+        return self._refuse(request, queryset, Party.PROVIDER, "refuse_as_provider")
+
+    @admin.action(description="Disable (platform revokes)")
+    def disable(self, request, queryset):
+        changed = queryset.disable(By.operator(request.user))
+        _report(self, request, queryset, changed, Event.DISABLE, "disabled")
+
+    @admin.action(description="Enable (approval chain runs again)")
+    def enable(self, request, queryset):
+        changed = queryset.enable(By.operator(request.user))
+        _report(self, request, queryset, changed, Event.ENABLE, "enabled")
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """Every status change, for operators. Read-only: history is never edited."""
+
+    list_display = ["at", "vehicle", "event", "from_status", "to_status", "actor", "actor_name", "reason"]
+    list_filter = ["event", "to_status", "actor"]
+    search_fields = ["=vehicle__vin"]
+    list_select_related = ["vehicle"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reading)
+class ReadingAdmin(admin.ModelAdmin):
+    list_display = ["vin", "recorded_at", "odometer_km", "fuel_level", "battery_level", "ignition", "speed_kmh"]
+    search_fields = ["=vin"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "workspace", "source", "filename", "state", "processed_rows", "total_rows"]
+    list_filter = ["state", "source", "workspace"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+

@@ -1,0 +1,45 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from vehicles.choices import Event, Party
+from vehicles.models import Vehicle
+from vehicles.transitions import By, refused_reason
+from vehicles.vins import InvalidVin, validate_vin
+
+from ._helpers import workspace_by_slug
+
+
+class Command(BaseCommand):
+    help = "Record the platform's or the provider's decision for VINs of a workspace, as the admin actions do."
+
+    def add_arguments(self, parser):
+        parser.add_argument("workspace_slug")
+        parser.add_argument("vins", nargs="+", metavar="VIN")
+        parser.add_argument("--by", required=True, choices=Party.values, help="whose decision this is")
+        parser.add_argument("--refuse", metavar="REASON", help="refuse instead of approving, with this reason")
+
+    def handle(self, workspace_slug, vins, by, refuse, **options):
+        workspace = workspace_by_slug(workspace_slug)
+        try:
+            vins = [validate_vin(v) for v in vins]
+        except InvalidVin as error:
+            raise CommandError(str(error)) from None
+        if refuse is not None and not refuse.strip():
+            raise CommandError("--refuse needs a reason")
+        vehicles = Vehicle.objects.filter(workspace=workspace, vin__in=vins)
+        found = set(vehicles.values_list("vin", flat=True))
+        missing = [v for v in vins if v not in found]
+        who = By.operator() if by == Party.PLATFORM else By.provider("provider (command line)")
+        if refuse is not None:
+            changed = vehicles.refuse(by, who, refuse.strip())
+            enabled = []
+            event, verb = Event.REFUSE, "refused (now Error)"
+        else:
+            changed, enabled = vehicles.approve(by, who)
+            event, verb = Event.APPROVE, f"approved by the {by}"
+        self.stdout.write(f"{len(changed)} VIN(s) {verb}; {len(enabled)} now Enabled.")
+        for vehicle in vehicles.exclude(pk__in=changed):
+            self.stderr.write(refused_reason(vehicle, event))
+        for vin in missing:
+            self.stderr.write(f"VIN {vin} is not in workspace {workspace.slug}.")
+        if missing or len(changed) < len(found):
+            raise CommandError(f"{len(found) - len(changed) + len(missing)} VIN(s) were not changed")

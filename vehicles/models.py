@@ -1,0 +1,312 @@
+"""Vehicles (one VIN in one workspace), their status history, status data, imports and reports.
+
+Statuses change only through the status machine in `vehicles.transitions`; the methods here ask it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from fleet.models import Make, Workspace
+
+from .choices import (
+    HISTORY_STATUS_CHOICES,
+    STATUS_COLOURS,
+    Actor,
+    Event,
+    OdometerUnit,
+    Party,
+    Status,
+)
+
+
+class VehicleQuerySet(models.QuerySet):
+    def in_workspace(self, workspace):
+        return self.filter(workspace=workspace)
+
+    # Events on many vehicles at once: one guarded update plus one bulk insert of history rows.
+    def disable(self, by, reason=""):
+        from . import transitions
+
+        return transitions.apply(Event.DISABLE, self, by, reason=reason)
+
+    def enable(self, by, reason=""):
+        from . import transitions
+
+        return transitions.apply(Event.ENABLE, self, by, reason=reason)
+
+    def delete_vins(self, by, reason=""):
+        from . import transitions
+
+        return transitions.apply(Event.DELETE, self, by, reason=reason)
+
+    def approve(self, party, by, reason=""):
+        from . import transitions
+
+        return transitions.approve(self, party, by, reason=reason)
+
+    def refuse(self, party, by, reason):
+        from . import transitions
+
+        return transitions.refuse(self, party, by, reason)
+
+
+class LiveVehicleManager(models.Manager.from_queryset(VehicleQuerySet)):
+    """Vehicles that are not deleted: what every list, page and API answer shows."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+AllVehicleManager = models.Manager.from_queryset(VehicleQuerySet)
+
+
+class Vehicle(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="vehicles")
+    vin = models.CharField("VIN", max_length=17)
+    make = models.ForeignKey(Make, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles")
+    model_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    odometer = models.PositiveIntegerField(null=True, blank=True)
+    odometer_unit = models.CharField(max_length=2, choices=OdometerUnit.choices, default=OdometerUnit.KM)
+
+    status = models.CharField(max_length=10, choices=Status.choices, editable=False)
+    error_reason = models.TextField(blank=True, editable=False)
+    platform_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    provider_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Incremented each time the VIN enters Pending: an approval given for an earlier round does not count.
+    approval_round = models.PositiveIntegerField(default=0, editable=False)
+
+    created_at = models.DateTimeField(editable=False)
+    status_changed_at = models.DateTimeField("last change", editable=False, db_index=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Written by each guarded update so that the rows it touched (and what they were) can be read back.
+    previous_status = models.CharField(max_length=10, blank=True, editable=False)
+    change_token = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+
+    objects = LiveVehicleManager()
+    all_objects = AllVehicleManager()
+
+    class Meta:
+        base_manager_name = "all_objects"
+        ordering = ["-status_changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "vin"],
+                condition=Q(deleted_at__isnull=True),
+                name="one_live_vin_per_workspace",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="vehicle_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "-status_changed_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="vehicle_ws_last_change",
+            ),
+            models.Index(
+                fields=["workspace", "status", "-status_changed_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="vehicle_ws_status_change",
+            ),
+            models.Index(
+                fields=["workspace", "make", "status"],
+                condition=Q(deleted_at__isnull=True),
+                name="vehicle_ws_make_status",
+            ),
+            models.Index(fields=["vin"], name="vehicle_vin"),
+        ]
+
+    def __str__(self):
+        return self.vin
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def status_colour(self):
+        return STATUS_COLOURS[self.status]
+
+    @property
+    def allowed_actions(self):
+        """The manager's actions (events) that this vehicle's status allows, from the transition table."""
+        from . import transitions
+
+        return transitions.manager_actions_for(self.status)
+
+    def fire(self, event, by, reason=""):
+        """Apply one event to this vehicle or raise TransitionNotAllowed; refreshes the instance."""
+        from . import transitions
+
+        return transitions.fire(self, event, by, reason=reason)
+
+    def disable(self, by, reason=""):
+        return self.fire(Event.DISABLE, by, reason)
+
+    def enable(self, by, reason=""):
+        return self.fire(Event.ENABLE, by, reason)
+
+    def delete_vin(self, by, reason=""):
+        return self.fire(Event.DELETE, by, reason)
+
+    def approve(self, party, by, reason=""):
+        from . import transitions
+
+        return transitions.approve_one(self, party, by, reason=reason)
+
+    def refuse(self, party, by, reason):
+        from . import transitions
+
+        return transitions.refuse_one(self, party, by, reason)
+
+
+class StatusChange(models.Model):
+    """One row per status change, written in the same transaction as the change. Never edited."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="history")
+    event = models.CharField(max_length=20, choices=Event.choices)
+    from_status = models.CharField(max_length=10, choices=HISTORY_STATUS_CHOICES, blank=True)
+    to_status = models.CharField(max_length=10, choices=HISTORY_STATUS_CHOICES)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["vehicle", "-at", "-id"], name="history_vehicle_at")]
+
+    def __str__(self):
+        return f"{self.vehicle_id}: {self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def who(self):
+        return self.actor_name or self.get_actor_display()
+
+
+class VehicleCount(models.Model):
+    """Live vehicles per workspace, make and status, kept up to date by every write that changes them.
+
+    The VIN table and the Makes page read these instead of counting a million rows on every view.
+    make_key is the make's id, or 0 for vehicles whose make was not found.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="vehicle_counts")
+    make_key = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "make_key", "status"], name="one_count_per_key")
+        ]
+
+
+class Reading(models.Model):
+    """A time-stamped vehicle status reading, stored per VIN (not per workspace) and kept forever."""
+
+    vin = models.CharField("VIN", max_length=17)
+    recorded_at = models.DateTimeField()
+    odometer_km = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    fuel_level = models.FloatField(null=True, blank=True, help_text="percent")
+    battery_level = models.FloatField(null=True, blank=True, help_text="percent")
+    ignition = models.BooleanField(null=True, blank=True)
+    speed_kmh = models.FloatField(null=True, blank=True)
+    provider = models.CharField(max_length=50, blank=True)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        constraints = [models.UniqueConstraint(fields=["vin", "recorded_at"], name="one_reading_per_instant")]
+        indexes = [models.Index(fields=["vin", "-recorded_at"], name="reading_vin_at")]
+
+    def __str__(self):
+        return f"{self.vin} at {self.recorded_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One upload (form, CSV, command or API) and its outcome counts."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        FORM = "form", "Form"
+        CSV = "csv", "CSV file"
+        COMMAND = "command", "Command line"
+        API = "api", "API"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to="imports/", blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    processed_rows = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="import_ws_created")]
+
+    def __str__(self):
+        return f"Import {self.filename or self.source} ({self.get_state_display()})"
+
+
+class ImportProblem(models.Model):
+    """A row of an import that was not added: invalid, a duplicate, or repeated in the file."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    line = models.PositiveIntegerField()
+    vin = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=20)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["line", "id"]
+
+
+class StatusReport(models.Model):
+    """An asynchronous vehicle-status report requested through the API."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="status_reports")
+    requested_by = models.CharField(max_length=150, blank=True)
+    vins = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    csv = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]

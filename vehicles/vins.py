@@ -1,0 +1,63 @@
+"""VIN normalisation, validation and the make behind a VIN's first three characters."""
+
+import re
+
+from vininfo.dicts import WMI
+
+VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{16,17}$"
+_VIN_RE = re.compile(VIN_PATTERN)
+_FORBIDDEN = set("IOQ")
+
+ODOMETER_MAX = 2_000_000
+
+
+class InvalidVin(ValueError):
+    pass
+
+
+def normalise_vin(value) -> str:
+    """Trimmed and upper-cased, as every surface stores and compares VINs."""
+    return str(value or "").strip().upper()
+
+
+def validate_vin(value) -> str:
+    """The normalised VIN, or InvalidVin saying what is wrong with it."""
+    vin = normalise_vin(value)
+    if not vin:
+        raise InvalidVin("VIN is empty")
+    if len(vin) not in (16, 17):
+        raise InvalidVin(f"VIN must be 16 or 17 characters, not {len(vin)}")
+    if not _VIN_RE.match(vin):
+        bad = sorted({c for c in vin if c in _FORBIDDEN or not c.isascii() or not c.isalnum()})
+        if bad and set(bad) <= _FORBIDDEN:
+            raise InvalidVin(f"VIN must not contain the letters I, O or Q (found {', '.join(bad)})")
+        raise InvalidVin("VIN may contain only the letters A-Z (without I, O, Q) and the digits 0-9")
+    return vin
+
+
+def make_name_for_vin(vin: str) -> str | None:
+    """The maker's name from vininfo's WMI table (first three characters, then two), or None.
+
+    vininfo's Vin class refuses 16-character VINs, so its table is read directly.
+    """
+    wmi = vin[:3].upper()
+    maker = WMI.get(wmi) or WMI.get(wmi[:2])
+    if maker is None:
+        return None
+    return maker if isinstance(maker, str) else maker.manufacturer
+
+
+def parse_odometer(value, unit) -> tuple[int | None, str]:
+    """(odometer, unit) from text cells; ValueError saying what is wrong."""
+    value = str(value if value is not None else "").strip()
+    unit = str(unit if unit is not None else "").strip().lower() or "km"
+    if unit not in ("km", "mi"):
+        raise ValueError(f"odometer unit must be km or mi, not {unit!r}")
+    if value == "":
+        return None, unit
+    if not re.fullmatch(r"\d+", value):
+        raise ValueError(f"odometer must be a whole number from 0 to {ODOMETER_MAX:,}, not {value!r}")
+    number = int(value)
+    if number > ODOMETER_MAX:
+        raise ValueError(f"odometer must be at most {ODOMETER_MAX:,}, not {number:,}")
+    return number, unit
