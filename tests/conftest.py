@@ -52,3 +52,82 @@ def make_vehicle(workspace):
 
 
 __all__ = ["add_vehicle", "new_vin"]
+
+
+# --- Browser tests: pytest-playwright driving Debian's Chromium against pytest-django's live server ---
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def login(page, live_server):
+    """login(username, password=None) logs the browser in through the login page; returns the page."""
+
+    def do(username, password=None):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password or "password")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state()
+        return page
+
+    return do
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """screenshot(step) saves test-results/screenshots/<test>/<n>-<step>.png."""
+    folder = SCREENSHOTS / request.node.name.replace("/", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def take(step):
+        counter["n"] += 1
+        page.screenshot(path=str(folder / f"{counter['n']:02d}-{step}.png"), full_page=True)
+
+    return take
+
+
+@pytest.fixture
+def axe(page):
+    """axe(context=None) runs axe-core in the page; returns the serious and critical violations."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm install; make test does it where npm exists)")
+
+    def run(context=None):
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})", context
+        )
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return run
