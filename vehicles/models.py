@@ -17,7 +17,6 @@ from .choices import (
     Actor,
     Event,
     OdometerUnit,
-    Party,
     Status,
 )
 
