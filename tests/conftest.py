@@ -121,9 +121,7 @@ def axe(page):
 
     def run(context=None):
         page.add_script_tag(path=str(AXE))
-        result = page.evaluate(
-            "async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})", context
-        )
+        result = page.evaluate("async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})", context)
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
             for v in result["violations"]

@@ -31,12 +31,7 @@ def recount(workspace):
     """Rebuild the counts of one workspace from its live vehicles."""
     from .models import Vehicle, VehicleCount
 
-    rows = (
-        Vehicle.objects.filter(workspace=workspace)
-        .values("make_id", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    rows = Vehicle.objects.filter(workspace=workspace).values("make_id", "status").annotate(n=Count("pk")).order_by()
     with transaction.atomic():
         VehicleCount.objects.filter(workspace=workspace).delete()
         VehicleCount.objects.bulk_create(

@@ -127,9 +127,7 @@ def add_vehicles(workspace, entries, by):
                 vehicle = Vehicle(pk=found[0], deleted_at=None, previous_status=DELETED, **fields)
                 revived.append((result, vehicle))
             else:
-                vehicle = Vehicle(
-                    workspace=workspace, vin=entry.vin, created_at=now, approval_round=1, **fields
-                )
+                vehicle = Vehicle(workspace=workspace, vin=entry.vin, created_at=now, approval_round=1, **fields)
                 new.append((result, vehicle))
 
         Vehicle.objects.bulk_create([v for _, v in new], batch_size=2000)
@@ -150,9 +148,7 @@ def add_vehicles(workspace, entries, by):
                 ],
                 batch_size=2000,
             )
-            Vehicle.all_objects.filter(pk__in=[v.pk for _, v in revived]).update(
-                approval_round=F("approval_round") + 1
-            )
+            Vehicle.all_objects.filter(pk__in=[v.pk for _, v in revived]).update(approval_round=F("approval_round") + 1)
         changed = []
         for result, vehicle in new + revived:
             result.vehicle_id = vehicle.pk
@@ -166,7 +162,9 @@ def add_vehicles(workspace, entries, by):
 
 def summarise(results):
     """Counts per outcome and per resulting status."""
-    outcomes = {name: 0 for name in (Outcome.ADDED, Outcome.READDED, Outcome.DUPLICATE, Outcome.REPEATED, Outcome.INVALID)}
+    outcomes = {
+        name: 0 for name in (Outcome.ADDED, Outcome.READDED, Outcome.DUPLICATE, Outcome.REPEATED, Outcome.INVALID)
+    }
     statuses = dict.fromkeys(Status.values, 0)
     for result in results:
         outcomes[result.outcome] += 1

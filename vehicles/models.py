@@ -97,9 +97,7 @@ class Vehicle(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="one_live_vin_per_workspace",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=Status.values), name="vehicle_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="vehicle_status_valid"),
         ]
         indexes = [
             models.Index(
@@ -204,9 +202,7 @@ class VehicleCount(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "make_key", "status"], name="one_count_per_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["workspace", "make_key", "status"], name="one_count_per_key")]
 
 
 class Reading(models.Model):

@@ -96,9 +96,7 @@ class TransitionNotAllowed(Exception):
         self.vin, self.status, self.event = vin, status, Event(event)
         allowed = ", ".join(Status(s).label for s in sorted(TRANSITIONS[self.event].sources))
         label = Status(status).label if status in Status.values else status
-        super().__init__(
-            f"VIN {vin} is {label}: it cannot be {self.past_tense} (only from {allowed})."
-        )
+        super().__init__(f"VIN {vin} is {label}: it cannot be {self.past_tense} (only from {allowed}).")
 
     @property
     def past_tense(self):
@@ -172,12 +170,8 @@ def apply(event, vehicles, by, reason=""):
             # The whole approval chain runs again, from the start SPEC.md gives a fresh upload.
             with_make = candidates.filter(make__isnull=False)
             with_make.filter(_make_is_active()).update(status=Status.PENDING, **entering_pending, **common)
-            with_make.filter(~_make_is_active()).update(
-                status=Status.INCOMPLETE, **entering_pending, **common
-            )
-            candidates.filter(make__isnull=True).update(
-                status=Status.ERROR, error_reason=MAKE_NOT_FOUND, **common
-            )
+            with_make.filter(~_make_is_active()).update(status=Status.INCOMPLETE, **entering_pending, **common)
+            candidates.filter(make__isnull=True).update(status=Status.ERROR, error_reason=MAKE_NOT_FOUND, **common)
         elif transition.target == Status.PENDING:
             candidates.update(status=Status.PENDING, **entering_pending, **common)
         elif transition.target == Status.ERROR:
@@ -185,11 +179,7 @@ def apply(event, vehicles, by, reason=""):
         else:
             candidates.update(status=transition.target, **common)
 
-        changed = list(
-            _vehicle_model()
-            .all_objects.filter(change_token=token)
-            .values_list(*CHANGED_FIELDS)
-        )
+        changed = list(_vehicle_model().all_objects.filter(change_token=token).values_list(*CHANGED_FIELDS))
         record_changes(event, changed, by, reason, now)
     return [row[0] for row in changed]
 
@@ -310,9 +300,7 @@ def activate_make(workspace, make, by, note=""):
     """
     Vehicle = _vehicle_model()
     with transaction.atomic():
-        activation, _ = MakeActivation.objects.get_or_create(
-            workspace=workspace, make=make, defaults={"note": note}
-        )
+        activation, _ = MakeActivation.objects.get_or_create(workspace=workspace, make=make, defaults={"note": note})
         if not activation.is_active:
             MakeActivation.objects.filter(pk=activation.pk).update(
                 state=MakeActivation.State.ACTIVE,

@@ -8,4 +8,6 @@ from fleet.access import get_workspace_for
 def vehicle_list(request, slug):
     workspace, membership = get_workspace_for(request.user, slug)
     vehicles = workspace.vehicles.select_related("make")[:50]
-    return render(request, "vehicles/list.html", {"workspace": workspace, "membership": membership, "vehicles": vehicles})
+    return render(
+        request, "vehicles/list.html", {"workspace": workspace, "membership": membership, "vehicles": vehicles}
+    )

@@ -20,8 +20,12 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates users with known passwords: it runs only with DEBUG on")
         with transaction.atomic():
-            users = {name: self._user(name, superuser=name == "admin") for name in ("admin", "manager", "viewer", "other")}
-            demo = self._workspace("demo-fleet", "Demo Fleet", {users["manager"]: Role.MANAGER, users["viewer"]: Role.VIEWER})
+            users = {
+                name: self._user(name, superuser=name == "admin") for name in ("admin", "manager", "viewer", "other")
+            }
+            demo = self._workspace(
+                "demo-fleet", "Demo Fleet", {users["manager"]: Role.MANAGER, users["viewer"]: Role.VIEWER}
+            )
             other = self._workspace("other-fleet", "Other Fleet", {users["other"]: Role.MANAGER})
             if Vehicle.all_objects.filter(workspace=demo).exists():
                 self.stdout.write("Demo data already present: nothing to do.")
@@ -54,7 +58,9 @@ class Command(BaseCommand):
         for name in ACTIVE_MAKES:
             activate_make(workspace, Make.objects.get_or_create(name=name)[0], seed)
         entries = [
-            Entry(vin=make_vin(wmi, serial), odometer=1000 * serial + 17, odometer_unit="mi" if make == "Ford" else "km")
+            Entry(
+                vin=make_vin(wmi, serial), odometer=1000 * serial + 17, odometer_unit="mi" if make == "Ford" else "km"
+            )
             for make, wmi in DEMO_WMIS.items()
             for serial in range(1, 8)
         ]
@@ -68,7 +74,9 @@ class Command(BaseCommand):
         refused_ids = pending[len(enabled_ids) : len(enabled_ids) + 2]
         for party in (Party.PLATFORM, Party.PROVIDER):
             vehicles.filter(pk__in=enabled_ids).approve(party, By.system("seed_demo"))
-        vehicles.filter(pk__in=refused_ids).refuse(Party.PROVIDER, By.provider("simulated"), "VIN not recognised by the maker")
+        vehicles.filter(pk__in=refused_ids).refuse(
+            Party.PROVIDER, By.provider("simulated"), "VIN not recognised by the maker"
+        )
         vehicles.filter(pk__in=enabled_ids[:3]).disable(seed)
         MakeActivation.objects.get_or_create(
             workspace=workspace,
@@ -77,4 +85,6 @@ class Command(BaseCommand):
         )
 
     def _fill_other(self, workspace):
-        add_vehicles(workspace, [Entry(vin=make_vin("WBA", serial, seed=1)) for serial in range(1, 4)], By.system("seed_demo"))
+        add_vehicles(
+            workspace, [Entry(vin=make_vin("WBA", serial, seed=1)) for serial in range(1, 4)], By.system("seed_demo")
+        )
