@@ -11,8 +11,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -179,9 +179,58 @@ def apply(event, vehicles, by, reason=""):
         else:
             candidates.update(status=transition.target, **common)
 
-        changed = list(_vehicle_model().all_objects.filter(change_token=token).values_list(*CHANGED_FIELDS))
-        record_changes(event, changed, by, reason, now)
-    return [row[0] for row in changed]
+        return _record_by_token(event, token, by, reason, now)
+
+
+def _record_by_token(event, token, by, reason, now):
+    """History rows, counts and the Pending signal for the rows one guarded update marked with `token`.
+
+    A constant number of statements whatever the number of rows: the history is one INSERT … SELECT.
+    """
+    from .models import StatusChange, Vehicle
+
+    vehicles = Vehicle.all_objects.filter(change_token=token)
+    history, vehicle_table = StatusChange._meta.db_table, Vehicle._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {history}
+                (vehicle_id, event, from_status, to_status, at, actor, user_id, actor_name, reason)
+            SELECT id, %s, previous_status,
+                   CASE WHEN deleted_at IS NULL THEN status ELSE %s END,
+                   %s, %s, %s, %s,
+                   CASE WHEN deleted_at IS NULL AND status = %s THEN error_reason ELSE %s END
+            FROM {vehicle_table} WHERE change_token = %s
+            """,
+            [
+                str(event),
+                DELETED,
+                connection.ops.adapt_datetimefield_value(now),
+                str(by.actor),
+                by.user.pk if by.user is not None and by.user.pk else None,
+                by.name,
+                Status.ERROR,
+                reason,
+                token,
+            ],
+        )
+    deltas = Counter()
+    groups = vehicles.values_list("workspace_id", "make_id", "previous_status", "status", "deleted_at").annotate(
+        n=Count("pk")
+    )
+    for workspace_id, make_id, before, after, deleted_at, n in groups.order_by():
+        if before and before != DELETED:
+            deltas[(workspace_id, make_id or 0, before)] -= n
+        if deleted_at is None:
+            deltas[(workspace_id, make_id or 0, after)] += n
+    from .counts import adjust
+
+    adjust(deltas)
+    rows = list(vehicles.values_list("pk", "status", "deleted_at"))
+    pending = [pk for pk, status, deleted_at in rows if status == Status.PENDING and deleted_at is None]
+    if pending:
+        transaction.on_commit(lambda: entered_pending.send(sender=event, vehicle_ids=pending))
+    return [pk for pk, _, _ in rows]
 
 
 # What `record_changes` needs of each changed vehicle, in this order.
