@@ -1,0 +1,127 @@
+"""Conflicting events fired at the same VINs from several threads (separate connections) at once."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from vehicles.choices import DELETED, Event, Party, Status
+from vehicles.imports import Entry, add_vehicles
+from vehicles.models import StatusChange, Vehicle
+from vehicles.transitions import By, TransitionNotAllowed
+
+from .factories import activate, new_vin
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs real concurrent connections: the SQLite test database is in memory (runs on PostgreSQL)",
+    ),
+]
+
+SYSTEM = By.system("test")
+
+
+def enabled_vehicles(workspace, n):
+    activate(workspace, "BMW")
+    results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], SYSTEM)
+    qs = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
+    qs.approve(Party.PLATFORM, SYSTEM)
+    qs.approve(Party.PROVIDER, SYSTEM)
+    return list(qs)
+
+
+def race(*jobs):
+    """Run the jobs in threads started together; returns (results, unexpected errors)."""
+    barrier = threading.Barrier(len(jobs))
+    results, errors = [None] * len(jobs), []
+
+    def run(i, job):
+        try:
+            barrier.wait()
+            results[i] = job()
+        except TransitionNotAllowed as refused:
+            results[i] = refused
+        except Exception as error:  # noqa: BLE001 - any other error is a failure of the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results, errors
+
+
+def assert_history_agrees(vehicle_ids):
+    """Replaying each vehicle's history from its upload ends in its final state."""
+    for vehicle in Vehicle.all_objects.filter(pk__in=vehicle_ids):
+        rows = list(StatusChange.objects.filter(vehicle=vehicle).order_by("id"))
+        for earlier, later in zip(rows, rows[1:], strict=False):
+            assert later.from_status == earlier.to_status, (vehicle.vin, earlier, later)
+        final = DELETED if vehicle.deleted_at else vehicle.status
+        assert rows[-1].to_status == final
+
+
+def test_two_enables_of_the_same_vin_succeed_once(workspace):
+    vehicles = enabled_vehicles(workspace, 20)
+    Vehicle.objects.filter(pk__in=[v.pk for v in vehicles]).disable(SYSTEM)
+    for vehicle in vehicles:
+        results, errors = race(lambda v=vehicle: v.enable(SYSTEM), lambda v=vehicle: v.enable(SYSTEM))
+        assert errors == []
+        assert sum(not isinstance(r, TransitionNotAllowed) for r in results) == 1
+        assert StatusChange.objects.filter(vehicle=vehicle, event=Event.ENABLE).count() == 1
+    assert set(Vehicle.objects.filter(workspace=workspace).values_list("status", flat=True)) == {Status.PENDING}
+    assert_history_agrees([v.pk for v in vehicles])
+
+
+def test_disable_racing_delete_never_loses_or_doubles_a_change(workspace):
+    vehicles = enabled_vehicles(workspace, 20)
+    for vehicle in vehicles:
+        results, errors = race(
+            lambda v=vehicle: Vehicle.all_objects.get(pk=v.pk).disable(SYSTEM),
+            lambda v=vehicle: Vehicle.all_objects.get(pk=v.pk).delete_vin(SYSTEM),
+        )
+        assert errors == []
+        disabled_ok, deleted_ok = (not isinstance(r, TransitionNotAllowed) for r in results)
+        assert deleted_ok  # delete is allowed from Enabled and from Disabled: it always wins in the end
+        events = Counter(StatusChange.objects.filter(vehicle=vehicle).values_list("event", flat=True))
+        assert events[Event.DISABLE] == int(disabled_ok) and events[Event.DELETE] == 1
+    assert not Vehicle.objects.filter(workspace=workspace).exists()
+    assert_history_agrees([v.pk for v in vehicles])
+
+
+def test_bulk_disables_racing_each_other_change_each_vin_once(workspace):
+    vehicles = enabled_vehicles(workspace, 300)
+    ids = [v.pk for v in vehicles]
+    qs = lambda: Vehicle.objects.filter(pk__in=ids)  # noqa: E731
+    results, errors = race(lambda: qs().disable(SYSTEM), lambda: qs().disable(SYSTEM), lambda: qs().delete_vins(SYSTEM))
+    assert errors == []
+    disabled = results[0] + results[1]
+    assert sorted(disabled) == sorted(set(disabled))  # no VIN disabled twice
+    assert StatusChange.objects.filter(vehicle_id__in=ids, event=Event.DISABLE).count() == len(disabled)
+    assert_history_agrees(ids)
+    from vehicles.counts import recount, status_counts
+
+    kept = status_counts(workspace)
+    recount(workspace)
+    assert status_counts(workspace) == kept
+
+
+def test_both_parties_approving_at_once_enable_each_vin_exactly_once(workspace):
+    activate(workspace, "BMW")
+    results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(20)], SYSTEM)
+    for result in results:
+        qs = lambda pk=result.vehicle_id: Vehicle.objects.filter(pk=pk)  # noqa: E731
+        outcomes, errors = race(
+            lambda q=qs: q().approve(Party.PLATFORM, By.operator()),
+            lambda q=qs: q().approve(Party.PROVIDER, By.provider()),
+        )
+        assert errors == []
+        assert sum(len(enabled) for _, enabled in outcomes) == 1
+        assert StatusChange.objects.filter(vehicle_id=result.vehicle_id, event=Event.APPROVE).count() == 1
+    assert set(Vehicle.objects.filter(workspace=workspace).values_list("status", flat=True)) == {Status.ENABLED}
