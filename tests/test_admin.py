@@ -1,0 +1,125 @@
+"""Operators' admin actions go through the status machine and refuse what it refuses, with a message."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from vehicles.choices import Status
+from vehicles.models import StatusChange, Vehicle
+
+CHANGELIST = reverse("admin:vehicles_vehicle_changelist")
+
+
+@pytest.fixture
+def admin_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def act(admin_client, action, vehicles, **extra):
+    data = {"action": action, "_selected_action": [v.pk for v in vehicles], **extra}
+    return admin_client.post(CHANGELIST, data, follow=True)
+
+
+def texts(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_the_vehicle_list_shows_vins_without_an_exact_full_count(admin_client, make_vehicle):
+    vehicle = make_vehicle("enabled")
+    response = admin_client.get(CHANGELIST, {"q": vehicle.vin})
+    assert response.status_code == 200
+    assert vehicle.vin in response.content.decode()
+    assert response.context["cl"].show_full_result_count is False
+
+
+def test_the_vehicle_page_shows_its_history_read_only(admin_client, make_vehicle):
+    vehicle = make_vehicle("disabled")
+    response = admin_client.get(reverse("admin:vehicles_vehicle_change", args=[vehicle.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Disabled" in page and "approve" in page
+
+
+def test_approving_as_both_parties_enables_a_pending_vin(admin_client, make_vehicle):
+    vehicle = make_vehicle("pending")
+    act(admin_client, "approve_as_platform", [vehicle])
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.PENDING and vehicle.platform_approved_at
+    response = act(admin_client, "approve_as_provider", [vehicle])
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.ENABLED
+    assert any("1 now Enabled" in t for t in texts(response))
+    assert vehicle.history.first().actor == "operator"
+
+
+def test_approving_a_vin_that_is_not_pending_is_refused_with_a_message(admin_client, make_vehicle):
+    vehicle = make_vehicle("disabled")
+    before = Vehicle.objects.filter(pk=vehicle.pk).values().get()
+    response = act(admin_client, "approve_as_platform", [vehicle])
+    assert Vehicle.objects.filter(pk=vehicle.pk).values().get() == before
+    [message] = texts(response)
+    assert f"VIN {vehicle.vin} is Disabled" in message and "only from Pending" in message
+
+
+def test_refusing_asks_for_a_reason_then_records_it(admin_client, make_vehicle):
+    vehicle = make_vehicle("pending")
+    form = act(admin_client, "refuse_as_provider", [vehicle])
+    assert "Reason" in form.content.decode()
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.PENDING  # nothing changes before the reason is given
+    act(admin_client, "refuse_as_provider", [vehicle], reason="unknown to the maker", confirm="yes")
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.ERROR
+    assert vehicle.error_reason == "Refused by the provider: unknown to the maker"
+
+
+def test_disable_changes_the_enabled_and_names_the_refused(admin_client, make_vehicle):
+    enabled, pending = make_vehicle("enabled"), make_vehicle("pending")
+    response = act(admin_client, "disable", [enabled, pending])
+    enabled.refresh_from_db(), pending.refresh_from_db()
+    assert (enabled.status, pending.status) == (Status.DISABLED, Status.PENDING)
+    messages = texts(response)
+    assert "1 VIN(s) disabled." in messages
+    assert any(f"VIN {pending.vin} is Pending" in m for m in messages)
+
+
+def test_an_admin_edit_cannot_set_a_status(admin_client, make_vehicle):
+    vehicle = make_vehicle("pending")
+    url = reverse("admin:vehicles_vehicle_change", args=[vehicle.pk])
+    admin_client.post(
+        url,
+        {
+            "model_year": "2020",
+            "odometer": "10",
+            "odometer_unit": "km",
+            "status": "enabled",
+            "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0",
+        },
+    )
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.PENDING
+    assert vehicle.model_year == 2020
+
+
+def test_admin_cannot_add_or_hard_delete_vehicles(admin_client, make_vehicle):
+    vehicle = make_vehicle("enabled")
+    assert admin_client.get(reverse("admin:vehicles_vehicle_add")).status_code == 403
+    assert admin_client.get(reverse("admin:vehicles_vehicle_delete", args=[vehicle.pk])).status_code == 403
+
+
+def test_completing_a_make_activation_moves_its_incomplete_vins(admin_client, workspace, make_vehicle):
+    from fleet.models import MakeActivation
+
+    vehicle = make_vehicle("incomplete")
+    activation = MakeActivation.objects.create(workspace=workspace, make=vehicle.make)
+    response = admin_client.post(
+        reverse("admin:fleet_makeactivation_changelist"),
+        {"action": "complete_activation", "_selected_action": [activation.pk]},
+        follow=True,
+    )
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.PENDING
+    assert any("1 Incomplete VIN(s) moved to Pending" in t for t in texts(response))
+    assert StatusChange.objects.filter(vehicle=vehicle, event="activate_make").count() == 1
