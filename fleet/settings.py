@@ -205,3 +205,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Approval chain, providers and status data (issue 5; see docs/providers.md) ---
+# The provider of each make (make name → Provider class); "default" serves every make not named.
+VEHICLE_PROVIDERS = {"default": "vehicles.providers.simulated.SimulatedProvider"}
+# The simulated provider: decides after a delay, refuses VINs whose last character is in REFUSE_LAST_CHARACTERS.
+SIMULATED_PROVIDER = {
+    "DECISION_DELAY_SECONDS": env_int("SIMULATED_DECISION_DELAY_SECONDS", 5),
+    "REFUSE_LAST_CHARACTERS": env_str("SIMULATED_REFUSE_LAST_CHARACTERS", "7"),
+    "UNREACHABLE_LAST_CHARACTERS": env_str("SIMULATED_UNREACHABLE_LAST_CHARACTERS", ""),
+    "REVOKE_LAST_CHARACTERS": env_str("SIMULATED_REVOKE_LAST_CHARACTERS", ""),
+}
+PROVIDER_BATCH_SIZE = env_int("PROVIDER_BATCH_SIZE", 500)  # VINs per provider request
+PROVIDER_MAX_ATTEMPTS = env_int("PROVIDER_MAX_ATTEMPTS", 5)  # then the VIN goes to Error with the reason
+PROVIDER_RETRY_BACKOFF_SECONDS = env_int("PROVIDER_RETRY_BACKOFF_SECONDS", 5)  # doubled at each attempt
+READING_MAX_AGE_SECONDS = env_int("READING_MAX_AGE_SECONDS", 300)  # older: fetched again from the provider
+READING_FETCH_TIMEOUT_SECONDS = env_int("READING_FETCH_TIMEOUT_SECONDS", 5)  # within a page or API request
+READING_POLL_INTERVAL_SECONDS = env_int("READING_POLL_INTERVAL_SECONDS", 900)  # the worker's periodic fetch

@@ -5,9 +5,17 @@ found. Readings are stored per VIN and never thrown away, so an Enabled-again VI
 Every surface that shows readings (vehicle page, API, reports) asks here first.
 """
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
 from .choices import Status
 from .models import Reading, Vehicle
 from .vins import normalise_vin
+
+logger = logging.getLogger(__name__)
 
 
 class VehicleNotFound(Exception):
@@ -56,3 +64,36 @@ def readings(vehicle, start=None, end=None):
 def latest_reading(vehicle):
     """The newest stored reading of a vehicle that passed the gate, or None."""
     return readings(vehicle).first()
+
+
+def reading_is_fresh(reading, now=None):
+    """Whether a stored reading is recent enough (READING_MAX_AGE_SECONDS) to answer without asking the provider."""
+    max_age = timedelta(seconds=getattr(settings, "READING_MAX_AGE_SECONDS", 300))
+    return reading is not None and reading.recorded_at >= (now or timezone.now()) - max_age
+
+
+def current_reading(vehicle, timeout=None):
+    """The newest reading of a vehicle that passed the gate, fetched from its provider first when the newest
+    stored one is older than READING_MAX_AGE_SECONDS.
+
+    The provider gets at most `timeout` seconds (READING_FETCH_TIMEOUT_SECONDS by default); when it fails or is
+    too slow, the newest stored reading is returned (or None). When the provider says it has revoked the vehicle,
+    the vehicle is Disabled (by the provider) and DataNotAvailable is raised, as for any Disabled vehicle.
+    """
+    from .chain import refresh_readings
+    from .providers import ProviderUnavailable, VehicleRevoked
+
+    latest = latest_reading(vehicle)
+    if reading_is_fresh(latest):
+        return latest
+    if timeout is None:
+        timeout = getattr(settings, "READING_FETCH_TIMEOUT_SECONDS", 5)
+    try:
+        refresh_readings(vehicle.vin, vehicle.make.name if vehicle.make_id else None, timeout=timeout)
+    except VehicleRevoked:
+        vehicle.refresh_from_db()
+        raise DataNotAvailable(vehicle) from None
+    except ProviderUnavailable as error:
+        logger.warning("Fresh data for VIN %s not fetched: %s", vehicle.vin, error)
+        return latest
+    return latest_reading(vehicle)

@@ -1,0 +1,300 @@
+"""The approval chain and the status-data fetches, as background tasks (django-tasks; `manage.py db_worker`).
+
+    entered_pending (after commit) ──> start_chain: one task row, whatever the number of VINs
+        └─ start_approvals (worker): the platform's automatic approval where the workspace has it on;
+           the Pending vehicles split per make into batches of PROVIDER_BATCH_SIZE, each with its approval round
+             └─ request_enablement (worker): asks the make's provider, records each answer through the status
+                machine (approve / refuse, limited to the round it was asked for: a late answer does not count);
+                undecided → asked again later; transient failure → retried with backoff (run_after), and after
+                PROVIDER_MAX_ATTEMPTS → Error with the reason.
+    poll_readings (worker, re-enqueues itself every READING_POLL_INTERVAL_SECONDS): fetches fresh readings of
+        every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS.
+
+With no worker running nothing changes by itself: the receiver only enqueues.
+"""
+
+import logging
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django_tasks import task
+
+from .choices import Event, Party, Status
+from .models import Reading, Vehicle
+from .providers import Decision, ProviderUnavailable, VehicleRevoked, provider_for
+from .transitions import By, apply, approve, refuse
+
+logger = logging.getLogger(__name__)
+
+AUTOMATIC_PLATFORM_APPROVAL = By.system("automatic platform approval")
+CHAIN = By.system("approval chain")
+READ_CHUNK = 5000  # ids per SELECT … IN (…)
+
+
+def setting(name, default):
+    return getattr(settings, name, default)
+
+
+# --- Ids travel as spans [[first, last], …]: a bulk step's ids are mostly consecutive, so the task row stays small.
+
+
+def to_spans(ids):
+    spans = []
+    for pk in sorted(set(ids)):
+        if spans and pk == spans[-1][1] + 1:
+            spans[-1][1] = pk
+        else:
+            spans.append([pk, pk])
+    return spans
+
+
+def from_spans(spans):
+    return [pk for first, last in spans for pk in range(first, last + 1)]
+
+
+def _chunks(items, size):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- The chain
+
+
+def start_chain(sender, vehicle_ids, **kwargs):
+    """Receiver of `transitions.entered_pending`: enqueue the chain for these vehicles (one INSERT)."""
+    if vehicle_ids:
+        start_approvals.enqueue(to_spans(vehicle_ids))
+
+
+@task()
+def start_approvals(spans):
+    """Give the automatic platform approval where it is on, and ask each make's provider about the rest."""
+    batch_size = setting("PROVIDER_BATCH_SIZE", 500)
+    batches = defaultdict(list)  # make name → [[vehicle id, approval round], …]
+    for chunk in _chunks(from_spans(spans), READ_CHUNK):
+        rows = Vehicle.objects.filter(pk__in=chunk, status=Status.PENDING).values_list(
+            "pk", "approval_round", "make__name", "workspace__auto_platform_approval"
+        )
+        automatic = defaultdict(list)
+        for pk, approval_round, make_name, auto in rows:
+            batches[make_name or ""].append([pk, approval_round])
+            if auto:
+                automatic[approval_round].append(pk)
+        for approval_round, ids in automatic.items():
+            recorded, enabled = approve(
+                Vehicle.objects.filter(pk__in=ids),
+                Party.PLATFORM,
+                AUTOMATIC_PLATFORM_APPROVAL,
+                approval_round=approval_round,
+            )
+            _after_enabled(enabled)
+    for make_name, pairs in batches.items():
+        for batch in _chunks(pairs, batch_size):
+            request_enablement.enqueue(make_name, batch)
+    ensure_polling()
+
+
+def _backoff(attempt):
+    base = setting("PROVIDER_RETRY_BACKOFF_SECONDS", 5)
+    return min(base * 2 ** (attempt - 1), 3600)
+
+
+def _later(seconds):
+    return timezone.now() + timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def _enqueue_later(seconds, *args, **kwargs):
+    run_after = _later(seconds)
+    (request_enablement.using(run_after=run_after) if run_after else request_enablement).enqueue(*args, **kwargs)
+
+
+@task()
+def request_enablement(make_name, pairs, attempt=1, check=False):
+    """Ask the provider of `make_name` about these [vehicle id, approval round] pairs and record its answers.
+
+    `check` asks for the decision on an earlier request (the provider said it would decide later).
+    """
+    rounds = dict(map(tuple, pairs))
+    current = [
+        (pk, vin, approval_round)
+        for pk, vin, approval_round in Vehicle.objects.filter(pk__in=list(rounds), status=Status.PENDING).values_list(
+            "pk", "vin", "approval_round"
+        )
+        if rounds.get(pk) == approval_round  # a later round has its own request
+    ]
+    if not current:
+        return {"asked": 0}
+    provider = provider_for(make_name)
+    vins = sorted({vin for _, vin, _ in current})
+    try:
+        answers = provider.enablement_status(vins) if check else provider.request_enablement(vins)
+        answers = {answer.vin: answer for answer in answers}
+        failure = ""
+    except ProviderUnavailable as error:
+        answers, failure = {}, str(error) or "provider unavailable"
+
+    approved, refused, undecided, failed = defaultdict(list), defaultdict(list), [], defaultdict(list)
+    wait = 0
+    for pk, vin, approval_round in current:
+        answer = answers.get(vin)
+        if answer is None:
+            failed[(approval_round, failure or "the provider gave no answer for this VIN")].append(pk)
+        elif answer.decision == Decision.APPROVED:
+            approved[approval_round].append(pk)
+        elif answer.decision == Decision.REFUSED:
+            refused[(approval_round, answer.reason)].append(pk)
+        elif answer.decision == Decision.UNDECIDED:
+            undecided.append([pk, approval_round])
+            wait = max(wait, answer.check_after)
+        else:
+            failed[(approval_round, answer.reason or "transient provider failure")].append(pk)
+
+    by = By.provider(provider.name)
+    enabled = []
+    for approval_round, ids in approved.items():
+        enabled += approve(Vehicle.objects.filter(pk__in=ids), Party.PROVIDER, by, approval_round=approval_round)[1]
+    for (approval_round, reason), ids in refused.items():
+        refuse(Vehicle.objects.filter(pk__in=ids), Party.PROVIDER, by, reason, approval_round=approval_round)
+    if undecided:
+        _enqueue_later(wait, make_name, undecided, attempt=attempt, check=True)
+
+    max_attempts = setting("PROVIDER_MAX_ATTEMPTS", 5)
+    retry = []
+    for (approval_round, reason), ids in failed.items():
+        if attempt >= max_attempts:
+            apply(
+                Event.REFUSE,
+                Vehicle.objects.filter(pk__in=ids, approval_round=approval_round),
+                CHAIN,
+                reason=f"Provider {provider.name} unreachable after {attempt} attempt(s): {reason}",
+            )
+        else:
+            retry += [[pk, approval_round] for pk in ids]
+    if retry:
+        _enqueue_later(_backoff(attempt), make_name, retry, attempt=attempt + 1, check=check)
+    _after_enabled(enabled)
+    return {
+        "asked": len(current),
+        "approved": sum(map(len, approved.values())),
+        "refused": sum(map(len, refused.values())),
+        "undecided": len(undecided),
+        "failed": sum(map(len, failed.values())),
+        "enabled": len(enabled),
+    }
+
+
+def _after_enabled(vehicle_ids):
+    """Newly Enabled vehicles: fetch their first readings."""
+    if vehicle_ids:
+        vins = list(Vehicle.objects.filter(pk__in=vehicle_ids).values_list("vin", "make__name").distinct())
+        for batch in _chunks([list(pair) for pair in vins], setting("PROVIDER_BATCH_SIZE", 500)):
+            fetch_readings.enqueue(batch)
+
+
+def provider_revoked(vin, provider_name, reason):
+    """The provider revoked a VIN: every Enabled vehicle with it becomes Disabled, by the provider."""
+    return apply(
+        Event.DISABLE,
+        Vehicle.objects.filter(vin=vin, status=Status.ENABLED),
+        By.provider(provider_name),
+        reason=reason,
+    )
+
+
+# --- Status data
+
+
+_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="provider-fetch")
+
+
+def refresh_readings(vin, make_name, timeout=None):
+    """Fetch and store the readings recorded since the newest stored one; returns how many were new.
+
+    Raises ProviderUnavailable (also when `timeout` seconds pass without an answer) or VehicleRevoked (after
+    disabling the VIN's Enabled vehicles, by the provider).
+    """
+    provider = provider_for(make_name)
+    since = Reading.objects.filter(vin=vin).order_by("-recorded_at").values_list("recorded_at", flat=True).first()
+    try:
+        if timeout is None:
+            data = provider.fetch_status(vin, since)
+        else:
+            future = _executor.submit(provider.fetch_status, vin, since)
+            try:
+                data = future.result(timeout=timeout)
+            except FutureTimeout:
+                future.cancel()
+                raise ProviderUnavailable(f"provider {provider.name} did not answer within {timeout} s") from None
+    except VehicleRevoked as revoked:
+        provider_revoked(vin, provider.name, revoked.reason)
+        raise
+    fields = ("odometer_km", "latitude", "longitude", "fuel_level", "battery_level", "ignition", "speed_kmh")
+    rows = [
+        Reading(vin=vin, recorded_at=d.recorded_at, provider=provider.name, **{f: getattr(d, f) for f in fields})
+        for d in data
+    ]
+    before = Reading.objects.filter(vin=vin).count() if rows else 0
+    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return Reading.objects.filter(vin=vin).count() - before if rows else 0
+
+
+@task()
+def fetch_readings(pairs):
+    """Fetch fresh readings for [vin, make name] pairs; a failure of one VIN never stops the others."""
+    stored = revoked = failed = 0
+    for vin, make_name in pairs:
+        try:
+            stored += refresh_readings(vin, make_name)
+        except VehicleRevoked:
+            revoked += 1
+        except ProviderUnavailable as error:
+            failed += 1
+            logger.warning("Readings of VIN %s not fetched: %s", vin, error)
+    return {"stored": stored, "revoked": revoked, "failed": failed}
+
+
+def stale_vins():
+    """[vin, make name] of every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS."""
+    fresh_after = timezone.now() - timedelta(seconds=setting("READING_MAX_AGE_SECONDS", 300))
+    newest = Reading.objects.filter(vin=OuterRef("vin")).order_by("-recorded_at").values("recorded_at")[:1]
+    rows = (
+        Vehicle.objects.filter(status=Status.ENABLED)
+        .annotate(newest=Subquery(newest))
+        .filter(Q(newest__isnull=True) | Q(newest__lt=fresh_after))
+        .values_list("vin", "make__name")
+        .distinct()
+        .order_by("vin")
+    )
+    return [list(row) for row in rows]
+
+
+def poll_task_scheduled():
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path=poll_readings.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).exists()
+
+
+def ensure_polling():
+    """Schedule the periodic poll unless it is already scheduled (or running)."""
+    if not poll_task_scheduled():
+        poll_readings.enqueue()
+
+
+@task()
+def poll_readings(reschedule=True):
+    """Fetch fresh readings for the stale Enabled VINs (in batches), then come back after the poll interval."""
+    pairs = stale_vins()
+    for batch in _chunks(pairs, setting("PROVIDER_BATCH_SIZE", 500)):
+        fetch_readings.enqueue(batch)
+    if reschedule:
+        interval = setting("READING_POLL_INTERVAL_SECONDS", 900)
+        poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
+    return {"stale": len(pairs)}
