@@ -43,3 +43,25 @@ class MakeActivationAdmin(admin.ModelAdmin):
                 f"{len(moved)} Incomplete VIN(s) moved to Pending.",
                 messages.SUCCESS,
             )
+
+
+# --- API credentials (issue 6): listed and revocable here; created on the workspace's API access page ---
+from .models import ApiClient  # noqa: E402
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "workspace", "client_id", "created_by", "created_at", "revoked_at"]
+    list_filter = ["workspace"]
+    search_fields = ["name", "workspace__slug", "application__client_id"]
+    readonly_fields = ["workspace", "name", "application", "created_by", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # the secret must be shown once: use the API access page or `create_api_client`
+
+    @admin.action(description="Revoke the selected credentials")
+    def revoke(self, request, queryset):
+        for client in queryset.select_related("application"):
+            client.revoke()
+        self.message_user(request, f"{queryset.count()} credential(s) revoked.", messages.SUCCESS)

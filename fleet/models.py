@@ -100,3 +100,66 @@ class MakeActivation(models.Model):
     @property
     def is_active(self):
         return self.state == self.State.ACTIVE
+
+
+class ApiClient(models.Model):
+    """OAuth2 client credentials that belong to one workspace (the API acts as a manager of it)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_clients")
+    name = models.CharField(max_length=100)
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="api_client"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.workspace})"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+    @property
+    def client_id(self):
+        return self.application.client_id
+
+    @classmethod
+    def issue(cls, workspace, name, created_by=None):
+        """New client credentials for the workspace: (ApiClient, plaintext secret).
+
+        django-oauth-toolkit stores only a hash of the secret, so this is the one moment it can be shown.
+        """
+        from oauth2_provider.generators import generate_client_secret
+        from oauth2_provider.models import get_application_model
+
+        Application = get_application_model()
+        secret = generate_client_secret()
+        application = Application(
+            name=f"{workspace.slug}: {name}"[:255],
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,
+            skip_authorization=True,
+        )
+        application.full_clean(exclude=["user", "redirect_uris", "post_logout_redirect_uris"])
+        application.save()
+        client = cls.objects.create(workspace=workspace, name=name, application=application, created_by=created_by)
+        return client, secret
+
+    def revoke(self):
+        """Revoke the credentials: their tokens stop working at once and no new token is issued."""
+        from django.utils import timezone
+
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+        from oauth2_provider.models import get_access_token_model
+
+        get_access_token_model().objects.filter(application=self.application).delete()

@@ -206,6 +206,63 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# --- REST API (issue 6): DRF, OAuth2 client credentials, throttling, OpenAPI ---
+# Errors under /api/ are JSON even outside DRF's views (unknown paths, crashes, the token endpoint).
+MIDDLEWARE.insert(0, "vehicles.api.errors.JsonErrorsForApiMiddleware")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("API_TOKEN_EXPIRE_SECONDS", 3600),
+    "SCOPES": {"vehicles": "Manage the workspace's vehicles and read their data"},
+    "DEFAULT_SCOPES": ["vehicles"],
+    # Client credentials only: the token endpoint refuses every other grant (see vehicles.api.auth).
+    "OAUTH2_VALIDATOR_CLASS": "vehicles.api.auth.ClientCredentialsOnlyValidator",
+    "PKCE_REQUIRED": False,
+}
+API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+API_REPORT_DAYS = env_int("API_REPORT_DAYS", 30)
+# Get Vehicle Status fetches from the provider when the newest reading is older than this (seconds).
+API_READING_FRESH_SECONDS = env_int("API_READING_FRESH_SECONDS", 300)
+API_PROVIDER_TIMEOUT_SECONDS = env_int("API_PROVIDER_TIMEOUT_SECONDS", 5)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["vehicles.api.auth.WorkspaceTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["vehicles.api.auth.IsApiClient"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["vehicles.api.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "vehicles.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["vehicles.api.throttling.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env_str("API_RATE", "20000/hour"),
+        "status": env_str("API_STATUS_RATE", "20000/hour"),
+        "reports": env_str("API_REPORTS_RATE", "120/hour"),
+    },
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fleet Vehicle Management API",
+    "DESCRIPTION": (
+        "Manage a workspace's VINs and read their status data. Authenticate with OAuth2 client credentials "
+        "(`POST /api/oauth/token/`) and send `Authorization: Bearer <token>`. v1 speaks the old statuses "
+        "(Consented, Pending, Revoked), v2 the new ones."
+    ),
+    "VERSION": "2.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusV2Enum": ["enabled", "pending", "incomplete", "disabled", "error"],
+        "StatusV1Enum": ["Consented", "Pending", "Revoked"],
+        "HistoryStatusV2Enum": ["enabled", "pending", "incomplete", "disabled", "error", "deleted"],
+        "HistoryStatusV1Enum": ["Consented", "Pending", "Revoked", "Deleted"],
+    },
+    "SCHEMA_PATH_PREFIX": r"/api/v[12]",
+}
+
 # --- Approval chain, providers and status data (issue 5; see docs/providers.md) ---
 # The provider of each make (make name → Provider class); "default" serves every make not named.
 VEHICLE_PROVIDERS = {"default": "vehicles.providers.simulated.SimulatedProvider"}

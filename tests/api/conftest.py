@@ -1,0 +1,57 @@
+import datetime as dt
+import secrets
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from rest_framework.test import APIClient
+
+from fleet.models import ApiClient
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(db):
+    """Rate-limit counters live in the cache, which outlives a test's transaction."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def token_for(client, expires_in=3600):
+    return AccessToken.objects.create(
+        application=client.application,
+        token=secrets.token_urlsafe(30),
+        expires=timezone.now() + dt.timedelta(seconds=expires_in),
+        scope="vehicles",
+    )
+
+
+def api_as(api_client, expires_in=3600):
+    """A DRF test client sending a bearer token of these credentials."""
+    token = token_for(api_client, expires_in)
+    http = APIClient()
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    http.token = token
+    return http
+
+
+@pytest.fixture
+def credentials(workspace, manager, fast_hashing):
+    """(ApiClient, plaintext secret) of the workspace `acme`."""
+    return ApiClient.issue(workspace, "ERP", created_by=manager)
+
+
+@pytest.fixture
+def api(credentials):
+    return api_as(credentials[0])
+
+
+@pytest.fixture
+def rival_api(other_workspace, fast_hashing):
+    return api_as(ApiClient.issue(other_workspace, "Rival ERP")[0])

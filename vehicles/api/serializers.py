@@ -1,0 +1,272 @@
+"""What the API's bodies look like, once per version: v1 speaks the old statuses (Consented, Pending, Revoked)
+plus `detailed_status`; v2 speaks the new ones. `for_version(v)` gives the serializers of one version."""
+
+from types import SimpleNamespace
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from vehicles.choices import DELETED, OdometerUnit, Status
+from vehicles.vins import ODOMETER_MAX, VIN_PATTERN
+
+VERSIONS = ("v1", "v2")
+
+# SPEC.md's v1 mapping: Enabled → Consented; Pending, Incomplete → Pending; Disabled, Error → Revoked.
+V1_STATUS = {
+    Status.ENABLED: "Consented",
+    Status.PENDING: "Pending",
+    Status.INCOMPLETE: "Pending",
+    Status.DISABLED: "Revoked",
+    Status.ERROR: "Revoked",
+}
+V1_STATUSES = ["Consented", "Pending", "Revoked"]
+V1_FILTER = {
+    "consented": [Status.ENABLED],
+    "pending": [Status.PENDING, Status.INCOMPLETE],
+    "revoked": [Status.DISABLED, Status.ERROR],
+}
+HISTORY_V2 = [*Status.values, DELETED]
+HISTORY_V1 = [*V1_STATUSES, "Deleted"]
+EXAMPLE_VIN = "WBA3A5C5XDF354621"
+
+
+def speak(status, version):
+    """A status as the version says it; None stays None."""
+    if not status:
+        return None
+    if version == "v1":
+        return "Deleted" if status == DELETED else V1_STATUS[status]
+    return status
+
+
+def statuses_for_filter(value, version):
+    """The stored statuses a `status` filter value means in this version, or None if it means nothing.
+
+    v1 accepts its own words (any case) and, for precision, the new lower-case ones too.
+    """
+    value = (value or "").strip()
+    if version == "v1" and value.lower() in V1_FILTER:
+        return V1_FILTER[value.lower()]
+    return [value] if value in Status.values else None
+
+
+class VinField(serializers.RegexField):
+    def __init__(self, **kwargs):
+        super().__init__(VIN_PATTERN, **kwargs)
+
+
+# --- Errors ---
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable error code, e.g. `vehicle_not_found`.")
+    message = serializers.CharField(help_text="What went wrong, for a person.")
+    details = serializers.JSONField(required=False, help_text="Field-by-field problems of an invalid request.")
+
+    class Meta:
+        ref_name = "Error"
+
+
+class ResultErrorSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=[
+            "invalid_vin",
+            "invalid_odometer",
+            "vehicle_not_found",
+            "transition_not_allowed",
+            "duplicate",
+            "repeated",
+        ]
+    )
+    message = serializers.CharField()
+
+
+# --- Requests (the same in both versions) ---
+
+
+class UploadEntrySerializer(serializers.Serializer):
+    """Per-VIN values are checked by the import engine's rules and answered per VIN, so they are loose here."""
+
+    vin = serializers.CharField(max_length=100, help_text=f"16 or 17 characters matching {VIN_PATTERN}.")
+    odometer = serializers.JSONField(
+        required=False, allow_null=True, help_text=f"Whole number from 0 to {ODOMETER_MAX:,}."
+    )
+    odometer_unit = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="km or mi")
+    make = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Two VINs",
+            value={
+                "vins": [{"vin": EXAMPLE_VIN, "odometer": 12000, "odometer_unit": "km"}, {"vin": "YV1MS382262123456"}]
+            },
+            request_only=True,
+        )
+    ]
+)
+class UploadRequestSerializer(serializers.Serializer):
+    vins = serializers.ListField(child=UploadEntrySerializer(), min_length=1, max_length=settings.API_VIN_LIMIT)
+
+
+@extend_schema_serializer(
+    examples=[OpenApiExample("Two VINs", value={"vins": [EXAMPLE_VIN, "YV1MS382262123456"]}, request_only=True)]
+)
+class VinListRequestSerializer(serializers.Serializer):
+    vins = serializers.ListField(
+        child=serializers.CharField(max_length=100, help_text=f"16 or 17 characters matching {VIN_PATTERN}."),
+        min_length=1,
+        max_length=settings.API_VIN_LIMIT,
+    )
+
+
+# --- Readings and reports (the same in both versions) ---
+
+
+class ReadingSerializer(serializers.Serializer):
+    recorded_at = serializers.DateTimeField()
+    odometer_km = serializers.FloatField(allow_null=True)
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+    fuel_level = serializers.FloatField(allow_null=True, help_text="percent")
+    battery_level = serializers.FloatField(allow_null=True, help_text="percent")
+    ignition = serializers.BooleanField(allow_null=True)
+    speed_kmh = serializers.FloatField(allow_null=True)
+
+
+class VehicleStatusDataSerializer(serializers.Serializer):
+    vin = VinField()
+    reading = ReadingSerializer(allow_null=True, help_text="The latest reading; null when the provider has none.")
+
+
+class HistoryDataSerializer(serializers.Serializer):
+    vin = VinField()
+    start = serializers.DateTimeField(source="from")
+    end = serializers.DateTimeField(source="to")
+    readings = ReadingSerializer(many=True, help_text="Newest first.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {"vin": data["vin"], "from": data["start"], "to": data["end"], "readings": data["readings"]}
+
+
+class ReportRequestSerializer(VinListRequestSerializer):
+    pass
+
+
+class ReportSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.ChoiceField(choices=["pending", "running", "completed", "failed", "expired"])
+    vins = serializers.IntegerField(help_text="How many VINs were asked for.")
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    download = serializers.URLField(allow_null=True, help_text="The CSV, once completed (until it expires).")
+    error = serializers.CharField(allow_null=True)
+
+
+# --- Vehicles and bulk answers: one set per version ---
+
+
+def _build(version):
+    v = version.upper()
+    if version == "v1":
+        status_field = lambda **kw: serializers.ChoiceField(choices=V1_STATUSES, **kw)  # noqa: E731
+        history_status = lambda **kw: serializers.ChoiceField(choices=HISTORY_V1, **kw)  # noqa: E731
+    else:
+        status_field = lambda **kw: serializers.ChoiceField(choices=Status.values, **kw)  # noqa: E731
+        history_status = lambda **kw: serializers.ChoiceField(choices=HISTORY_V2, **kw)  # noqa: E731
+
+    class VehicleSerializer(serializers.Serializer):
+        vin = VinField()
+        make = serializers.CharField(allow_null=True, source="make.name", default=None)
+        model_year = serializers.IntegerField(allow_null=True)
+        odometer = serializers.IntegerField(allow_null=True)
+        odometer_unit = serializers.ChoiceField(choices=OdometerUnit.values)
+        status = status_field()
+        error_reason = serializers.CharField(allow_null=True, help_text="Why, when the status is Error.")
+        created_at = serializers.DateTimeField()
+        updated_at = serializers.DateTimeField(source="status_changed_at", help_text="The last status change.")
+        if version == "v1":
+            detailed_status = serializers.ChoiceField(
+                choices=Status.values, source="status", help_text="The new status, lower case."
+            )
+
+        def to_representation(self, vehicle):
+            data = super().to_representation(vehicle)
+            data["status"] = speak(vehicle.status, version)
+            data["error_reason"] = vehicle.error_reason or None if vehicle.status == Status.ERROR else None
+            if version == "v1":
+                data["detailed_status"] = vehicle.status
+            return data
+
+    class HistoryEntrySerializer(serializers.Serializer):
+        at = serializers.DateTimeField()
+        event = serializers.CharField()
+        from_status = history_status(allow_null=True)
+        to_status = history_status()
+        actor = serializers.CharField()
+        by = serializers.CharField(source="who")
+        reason = serializers.CharField(allow_blank=True)
+        if version == "v1":
+            detailed_from_status = serializers.ChoiceField(choices=HISTORY_V2, allow_null=True, source="from_status")
+            detailed_to_status = serializers.ChoiceField(choices=HISTORY_V2, source="to_status")
+
+        def to_representation(self, change):
+            data = super().to_representation(change)
+            data["from_status"] = speak(change.from_status, version)
+            data["to_status"] = speak(change.to_status, version)
+            if version == "v1":
+                data["detailed_from_status"] = change.from_status or None
+                data["detailed_to_status"] = change.to_status
+            return data
+
+    class VehicleDetailSerializer(VehicleSerializer):
+        history = HistoryEntrySerializer(many=True, help_text="Newest first.")
+
+    class VehicleListSerializer(serializers.Serializer):
+        vehicles = VehicleSerializer(many=True)
+        next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last one.")
+
+    class ResultSerializer(serializers.Serializer):
+        vin = serializers.CharField(help_text="As sent (normalised when valid).")
+        ok = serializers.BooleanField()
+        status = status_field(allow_null=True, help_text="The VIN's status after the call; null if none.")
+        error = ResultErrorSerializer(required=False, help_text="Why this VIN was not changed.")
+        outcome = serializers.ChoiceField(
+            choices=["added", "re-added", "duplicate", "repeated", "invalid"],
+            required=False,
+            help_text="Uploads only.",
+        )
+        if version == "v1":
+            detailed_status = serializers.ChoiceField(choices=Status.values, allow_null=True)
+
+    class SummarySerializer(serializers.Serializer):
+        succeeded = serializers.IntegerField()
+        failed = serializers.IntegerField()
+
+    class BulkAnswerSerializer(serializers.Serializer):
+        summary = SummarySerializer()
+        results = ResultSerializer(many=True, help_text="One per VIN sent, in the order sent.")
+
+    for cls in (VehicleSerializer, HistoryEntrySerializer, VehicleDetailSerializer, VehicleListSerializer):
+        cls.__name__ = f"{cls.__name__[:-10]}{v}Serializer"
+    ResultSerializer.__name__ = f"Result{v}Serializer"
+    SummarySerializer.__name__ = f"Summary{v}Serializer"
+    BulkAnswerSerializer.__name__ = f"BulkAnswer{v}Serializer"
+
+    return SimpleNamespace(
+        Vehicle=VehicleSerializer,
+        VehicleDetail=VehicleDetailSerializer,
+        VehicleList=VehicleListSerializer,
+        BulkAnswer=BulkAnswerSerializer,
+    )
+
+
+_BY_VERSION = {version: _build(version) for version in VERSIONS}
+
+
+def for_version(version):
+    return _BY_VERSION[version]

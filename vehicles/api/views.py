@@ -1,0 +1,545 @@
+"""The REST API's views: one implementation for v1 and v2, which differ only in how statuses are spoken.
+
+Each view is thin: the token gives the workspace (auth.py), then it asks the status machine, the import engine
+or the data gate. `view_for(View, version)` makes a version's view class with that version's schema.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status as http
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fleet.models import Make
+from vehicles import gate, transitions
+from vehicles.choices import Event, Status
+from vehicles.imports import Entry, Outcome, add_vehicles
+from vehicles.models import StatusReport, Vehicle
+from vehicles.vins import VIN_PATTERN, InvalidVin, normalise_vin, parse_odometer, validate_vin
+
+from . import serializers as s
+from .auth import by, workspace_of
+from .errors import ApiError
+
+CHUNK = 5000
+HISTORY_DEFAULT_DAYS = 7
+HISTORY_MAX_READINGS = 10_000
+
+
+def error(code, message):
+    return {"code": code, "message": message}
+
+
+# --- The rules' callers: bulk answers per VIN ---
+
+
+def _summary(results):
+    succeeded = sum(1 for r in results if r["ok"])
+    return {"summary": {"succeeded": succeeded, "failed": len(results) - succeeded}, "results": results}
+
+
+def _result(version, vin, ok, status=None, err=None, **extra):
+    result = {"vin": vin, "ok": ok, "status": s.speak(status, version)}
+    if version == "v1":
+        result["detailed_status"] = status or None
+    if err:
+        result["error"] = err
+    result.update(extra)
+    return result
+
+
+def _in_chunks(items):
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def apply_event(workspace, raw_vins, event, who, version):
+    """Apply a manager event to the VINs through the status machine; one result per VIN, in order."""
+    results = [None] * len(raw_vins)
+    first_at = {}
+    for i, raw in enumerate(raw_vins):
+        try:
+            vin = validate_vin(raw)
+        except InvalidVin as exc:
+            results[i] = _result(version, str(raw), False, err=error("invalid_vin", str(exc)))
+            continue
+        if vin in first_at:
+            message = f"VIN {vin} is repeated in this request (first at position {first_at[vin] + 1})"
+            results[i] = _result(version, vin, False, err=error("repeated", message))
+            continue
+        first_at[vin] = i
+    vins = list(first_at)
+    before, changed = {}, set()
+    with transaction.atomic():
+        for chunk in _in_chunks(vins):
+            queryset = Vehicle.objects.filter(workspace=workspace, vin__in=chunk)
+            before.update({v.vin: v for v in queryset.only("pk", "vin", "status")})
+            changed.update(transitions.apply(event, queryset, who))
+    after = {}
+    for chunk in _in_chunks(vins):
+        after.update(Vehicle.objects.filter(workspace=workspace, vin__in=chunk).values_list("vin", "status"))
+    for vin, i in first_at.items():
+        vehicle = before.get(vin)
+        if vehicle is None:
+            results[i] = _result(
+                version, vin, False, err=error("vehicle_not_found", f"VIN {vin} is not in this workspace")
+            )
+        elif vehicle.pk in changed:
+            results[i] = _result(version, vin, True, after.get(vin))
+        else:
+            vehicle.status = after.get(vin, vehicle.status)
+            reason = transitions.refused_reason(vehicle, event)
+            results[i] = _result(version, vin, False, vehicle.status, error("transition_not_allowed", reason))
+    return _summary(results)
+
+
+def upload(workspace, raw_entries, who, version):
+    """Validate each entry as the upload form does, add the valid ones through the import engine."""
+    results = [None] * len(raw_entries)
+    entries = []
+    for i, raw in enumerate(raw_entries):
+        try:
+            vin = validate_vin(raw["vin"])
+        except InvalidVin as exc:
+            results[i] = _result(version, str(raw["vin"]), False, err=error("invalid_vin", str(exc)), outcome="invalid")
+            continue
+        try:
+            odometer, unit = parse_odometer(raw.get("odometer"), raw.get("odometer_unit"))
+        except ValueError as exc:
+            results[i] = _result(version, vin, False, err=error("invalid_odometer", str(exc)), outcome="invalid")
+            continue
+        entries.append((i, Entry(vin=vin, odometer=odometer, odometer_unit=unit, make_name=raw.get("make") or "")))
+    outcomes = add_vehicles(workspace, [entry for _, entry in entries], who) if entries else []
+    duplicate_ids = [r.vehicle_id for r in outcomes if r.outcome == Outcome.DUPLICATE]
+    current = {}
+    for chunk in _in_chunks(duplicate_ids):
+        current.update(Vehicle.objects.filter(pk__in=chunk).values_list("pk", "status"))
+    position = {}
+    for (i, entry), outcome in zip(entries, outcomes, strict=True):
+        vin = entry.vin
+        if outcome.outcome in (Outcome.ADDED, Outcome.READDED):
+            results[i] = _result(version, vin, True, outcome.status, outcome=outcome.outcome)
+        elif outcome.outcome == Outcome.DUPLICATE:
+            err = error("duplicate", f"VIN {vin} is already in this workspace")
+            results[i] = _result(version, vin, False, current.get(outcome.vehicle_id), err, outcome="duplicate")
+        else:
+            message = f"VIN {vin} is repeated in this request (first at position {position[vin] + 1})"
+            results[i] = _result(version, vin, False, err=error("repeated", message), outcome="repeated")
+        position.setdefault(vin, i)
+    return _summary(results)
+
+
+# --- Filters of the vehicle list (written so that a shared FilterSet can replace `filter_vehicles`) ---
+
+
+def _parse_instant(name, value):
+    instant = parse_datetime(value)
+    if instant is None:
+        day = parse_date(value)
+        instant = dt.datetime.combine(day, dt.time.min) if day else None
+    if instant is None:
+        raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or date-time, not {value!r}")
+    if timezone.is_naive(instant):
+        instant = timezone.make_aware(instant, dt.UTC)
+    return instant
+
+
+def filter_vehicles(queryset, params, version):
+    if value := params.get("status"):
+        statuses = []
+        for word in value.split(","):
+            found = s.statuses_for_filter(word, version)
+            if found is None:
+                allowed = ", ".join(s.V1_STATUSES if version == "v1" else Status.values)
+                raise ApiError(400, "invalid_parameter", f"status must be one of {allowed}, not {word!r}")
+            statuses += found
+        queryset = queryset.filter(status__in=statuses)
+    if value := params.get("make"):
+        make = Make.objects.filter(name__iexact=value.strip()).first()
+        queryset = queryset.filter(make=make) if make else queryset.none()
+    if value := params.get("vin"):
+        queryset = queryset.filter(vin__startswith=normalise_vin(value))
+    if value := params.get("updated_since"):
+        queryset = queryset.filter(status_changed_at__gte=_parse_instant("updated_since", value))
+    return queryset
+
+
+class VehiclePages(CursorPagination):
+    ordering = ("-status_changed_at", "-id")
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 1000
+    cursor_query_param = "cursor"
+
+    def get_paginated_response(self, data):
+        return Response({"vehicles": data, "next": self.get_next_link()})
+
+
+# --- Views ---
+
+
+class ApiView(APIView):
+    api_version = "v2"
+    throttle_scope = "api"
+
+    @property
+    def ser(self):
+        return s.for_version(self.api_version)
+
+    def vehicle_or_404(self, vin):
+        vehicle = Vehicle.objects.filter(workspace=workspace_of(self.request), vin=normalise_vin(vin)).first()
+        if vehicle is None:
+            raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
+        return vehicle
+
+    def valid_body(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class VehicleCollectionView(ApiView):
+    def get(self, request):
+        queryset = filter_vehicles(
+            Vehicle.objects.filter(workspace=workspace_of(request)).select_related("make"),
+            request.query_params,
+            self.api_version,
+        )
+        pages = VehiclePages()
+        page = pages.paginate_queryset(queryset, request, view=self)
+        return pages.get_paginated_response(self.ser.Vehicle(page, many=True).data)
+
+    def post(self, request):
+        body = self.valid_body(s.UploadRequestSerializer)
+        return Response(upload(workspace_of(request), body["vins"], by(request), self.api_version))
+
+
+class VehicleDetailView(ApiView):
+    def get(self, request, vin):
+        return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
+
+
+class VehicleEventView(ApiView):
+    event = None
+
+    def post(self, request):
+        body = self.valid_body(s.VinListRequestSerializer)
+        return Response(apply_event(workspace_of(request), body["vins"], self.event, by(request), self.api_version))
+
+
+class VehicleRemoveView(VehicleEventView):
+    event = Event.DELETE
+
+
+class VehicleEnableView(VehicleEventView):
+    event = Event.ENABLE
+
+
+class VehicleDisableView(VehicleEventView):
+    event = Event.DISABLE
+
+
+def _gated_vehicle(request, vin):
+    try:
+        return gate.vehicle_for_data(workspace_of(request), vin)
+    except gate.VehicleNotFound as exc:
+        raise ApiError(404, exc.code, str(exc)) from None
+    except gate.DataNotAvailable as exc:
+        raise ApiError(403, exc.code, str(exc)) from None
+
+
+class VehicleStatusDataView(ApiView):
+    throttle_scope = "status"
+
+    def get(self, request, vin):
+        vehicle = _gated_vehicle(request, vin)
+        current_reading = getattr(gate, "current_reading", None)
+        if current_reading is not None:
+            reading = current_reading(vehicle, settings.API_PROVIDER_TIMEOUT_SECONDS)
+        else:
+            reading = gate.latest_reading(vehicle)
+        return Response({"vin": vehicle.vin, "reading": s.ReadingSerializer(reading).data if reading else None})
+
+
+class VehicleHistoryDataView(ApiView):
+    throttle_scope = "status"
+
+    def get(self, request, vin):
+        vehicle = _gated_vehicle(request, vin)  # the gate first, then the parameters
+        params = request.query_params
+        end = _parse_instant("to", params["to"]) if params.get("to") else timezone.now()
+        start = (
+            _parse_instant("from", params["from"])
+            if params.get("from")
+            else end - dt.timedelta(days=HISTORY_DEFAULT_DAYS)
+        )
+        if start > end:
+            raise ApiError(400, "invalid_parameter", "from must not be after to")
+        readings = list(gate.readings(vehicle, start, end)[:HISTORY_MAX_READINGS])
+        return Response(
+            {
+                "vin": vehicle.vin,
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "readings": s.ReadingSerializer(readings, many=True).data,
+            }
+        )
+
+
+def report_state(report):
+    if report.expires_at <= timezone.now():
+        return "expired"
+    return report.state
+
+
+def report_data(request, report, version):
+    state = report_state(report)
+    download = (
+        request.build_absolute_uri(reverse(f"api-{version}:report-download", args=[report.pk]))
+        if state == StatusReport.State.COMPLETED
+        else None
+    )
+    return {
+        "id": str(report.pk),
+        "state": state,
+        "vins": len(report.vins),
+        "created_at": report.created_at,
+        "completed_at": report.completed_at,
+        "expires_at": report.expires_at,
+        "download": download,
+        "error": report.error or None,
+    }
+
+
+class ReportCreateView(ApiView):
+    throttle_scope = "reports"
+
+    def post(self, request):
+        from .tasks import build_status_report
+
+        body = self.valid_body(s.ReportRequestSerializer)
+        report = StatusReport.objects.create(
+            workspace=workspace_of(request),
+            requested_by=request.user.name,
+            vins=[normalise_vin(v) for v in body["vins"]],
+            expires_at=timezone.now() + dt.timedelta(days=settings.API_REPORT_DAYS),
+        )
+        transaction.on_commit(lambda: build_status_report.enqueue(str(report.pk)))
+        data = s.ReportSerializer(report_data(request, report, self.api_version)).data
+        location = reverse(f"api-{self.api_version}:report", args=[report.pk])
+        return Response(data, status=http.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class ReportView(ApiView):
+    def report_or_404(self, report_id):
+        report = StatusReport.objects.filter(workspace=workspace_of(self.request), pk=report_id).first()
+        if report is None:
+            raise ApiError(404, "report_not_found", f"No report {report_id} in this workspace")
+        return report
+
+    def get(self, request, report_id):
+        report = self.report_or_404(report_id)
+        return Response(s.ReportSerializer(report_data(request, report, self.api_version)).data)
+
+
+class ReportDownloadView(ReportView):
+    def get(self, request, report_id):
+        report = self.report_or_404(report_id)
+        state = report_state(report)
+        if state == "expired":
+            raise ApiError(410, "report_expired", f"Report {report_id} expired on {report.expires_at:%Y-%m-%d}")
+        if state != StatusReport.State.COMPLETED:
+            raise ApiError(409, "report_not_ready", f"Report {report_id} is {state}: download it once completed")
+        response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="vehicles-status-{report.pk}.csv"'
+        return response
+
+
+# --- The schema of each view, per version ---
+
+VIN_PARAM = OpenApiParameter(
+    "vin", OpenApiTypes.STR, OpenApiParameter.PATH, description="The VIN.", pattern=VIN_PATTERN.strip("^$")
+)
+REPORT_PARAM = OpenApiParameter("report_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's id.")
+
+
+def _errors(*codes):
+    descriptions = {
+        400: "Malformed body or invalid parameter",
+        401: "No valid access token",
+        403: "Not allowed",
+        404: "Not found (also for a VIN of another workspace)",
+        405: "Method not allowed",
+        409: "Not ready yet",
+        410: "Expired",
+        413: "Body too large",
+        415: "Body is not JSON",
+        429: "Rate limit reached; see Retry-After",
+    }
+    return {
+        code: OpenApiResponse(
+            s.ErrorSerializer,
+            description=descriptions[code],
+            examples=[OpenApiExample(f"Error {code}", value={"code": "…", "message": "…"})],
+        )
+        for code in (401, 405, 429, *codes)
+    }
+
+
+OPERATION_IDS = {
+    (VehicleCollectionView, "get"): "list_vehicles",
+    (VehicleCollectionView, "post"): "upload_vehicles",
+    (VehicleDetailView, "get"): "get_vehicle",
+    (VehicleDisableView, "post"): "disable_vehicles",
+    (VehicleEnableView, "post"): "enable_vehicles",
+    (VehicleRemoveView, "post"): "remove_vehicles",
+    (VehicleStatusDataView, "get"): "get_vehicle_status",
+    (VehicleHistoryDataView, "get"): "get_vehicle_history",
+    (ReportCreateView, "post"): "create_status_report",
+    (ReportView, "get"): "get_report",
+    (ReportDownloadView, "get"): "download_report",
+}
+
+
+def _schemas(view, version):
+    return {
+        method: _with_operation_id(decorator, f"{version}_{OPERATION_IDS[view, method]}")
+        for method, decorator in _schema_decorators(view, version).items()
+    }
+
+
+def _with_operation_id(decorator, operation_id):
+    return lambda function: extend_schema(operation_id=operation_id)(decorator(function))
+
+
+def _schema_decorators(view, version):
+    ser = s.for_version(version)
+    tag_vm, tag_data, tag_reports = f"{version} vehicle management", f"{version} vehicle data", f"{version} reports"
+    bulk = {200: ser.BulkAnswer, **_errors(400, 413, 415)}
+    if view is VehicleCollectionView:
+        status_enum = s.V1_STATUSES if version == "v1" else Status.values
+        return {
+            "get": extend_schema(
+                tags=[tag_vm],
+                summary="List vehicles, newest change first",
+                parameters=[
+                    OpenApiParameter("status", OpenApiTypes.STR, enum=status_enum, description="Filter by status."),
+                    OpenApiParameter("make", OpenApiTypes.STR, description="Filter by make name (any case)."),
+                    OpenApiParameter("vin", OpenApiTypes.STR, description="VINs starting with this."),
+                    OpenApiParameter(
+                        "updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."
+                    ),
+                    OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`."),
+                    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 1 to 1000 (default 100)."),
+                ],
+                responses={200: ser.VehicleList, **_errors(400)},
+            ),
+            "post": extend_schema(
+                tags=[tag_vm],
+                summary="Upload VINs (up to 10,000), answered per VIN",
+                request=s.UploadRequestSerializer,
+                responses=bulk,
+            ),
+        }
+    if view is VehicleDetailView:
+        return {
+            "get": extend_schema(
+                tags=[tag_vm],
+                summary="One vehicle with its status history",
+                parameters=[VIN_PARAM],
+                responses={200: ser.VehicleDetail, **_errors(404)},
+            )
+        }
+    if issubclass(view, VehicleEventView):
+        summary = {
+            Event.DELETE: "Delete VINs",
+            Event.ENABLE: "Request consent (enable) for VINs",
+            Event.DISABLE: "Revoke consent (disable) for VINs",
+        }[view.event]
+        return {
+            "post": extend_schema(
+                tags=[tag_vm],
+                summary=f"{summary}, answered per VIN",
+                request=s.VinListRequestSerializer,
+                responses=bulk,
+            )
+        }
+    if view is VehicleStatusDataView:
+        return {
+            "get": extend_schema(
+                tags=[tag_data],
+                summary="Get Vehicle Status: the latest reading",
+                parameters=[VIN_PARAM],
+                responses={200: s.VehicleStatusDataSerializer, **_errors(403, 404)},
+            )
+        }
+    if view is VehicleHistoryDataView:
+        return {
+            "get": extend_schema(
+                tags=[tag_data],
+                summary="Readings between from and to (default: the last 7 days), newest first",
+                parameters=[
+                    VIN_PARAM,
+                    OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: 7 days before `to`."),
+                    OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now."),
+                ],
+                responses={200: s.HistoryDataSerializer, **_errors(400, 403, 404)},
+            )
+        }
+    if view is ReportCreateView:
+        return {
+            "post": extend_schema(
+                tags=[tag_reports],
+                summary="Ask for a status report of up to 10,000 VINs (built in the background)",
+                request=s.ReportRequestSerializer,
+                responses={202: s.ReportSerializer, **_errors(400, 413, 415)},
+            )
+        }
+    if view is ReportDownloadView:
+        return {
+            "get": extend_schema(
+                tags=[tag_reports],
+                summary="Download a completed report as CSV",
+                parameters=[REPORT_PARAM],
+                responses={
+                    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per VIN"),
+                    **_errors(404, 409, 410),
+                },
+            )
+        }
+    if view is ReportView:
+        return {
+            "get": extend_schema(
+                tags=[tag_reports],
+                summary="A report's state and, when completed, its CSV link",
+                parameters=[REPORT_PARAM],
+                responses={200: s.ReportSerializer, **_errors(404)},
+            )
+        }
+    raise ValueError(view)
+
+
+def view_for(view, version):
+    """The view class of one version: same code, that version's statuses and schema."""
+    cls = type(f"{view.__name__}{version.upper()}", (view,), {"api_version": version})
+    for method, decorator in _schemas(view, version).items():
+        setattr(cls, method, decorator(_copy(getattr(view, method))))
+    return cls.as_view()
+
+
+def _copy(function):
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+
+    method.__name__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
