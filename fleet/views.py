@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from .access import workspaces_of
+from .models import Membership
 
 
 @login_required
@@ -15,4 +16,5 @@ def home(request):
 
 @login_required
 def workspace_list(request):
-    return render(request, "fleet/workspace_list.html", {"workspaces": workspaces_of(request.user)})
+    memberships = Membership.objects.filter(user=request.user).select_related("workspace").order_by("workspace__name")
+    return render(request, "fleet/workspace_list.html", {"memberships": memberships})

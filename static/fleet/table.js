@@ -1,0 +1,100 @@
+/* The VIN table's small behaviours: row menus (popover + ARIA menu keys), confirmation dialogs, select all.
+   Everything here is an enhancement: without JavaScript, menu items are links to confirmation pages. */
+(function () {
+  "use strict";
+  var lastInvoker = null; // id of the menu button that opened the current dialog
+
+  function items(menu) {
+    return Array.prototype.slice.call(menu.querySelectorAll('[role="menuitem"]'));
+  }
+
+  function place(menu, button) {
+    // Where CSS anchor positioning is missing, put the menu under its button by hand.
+    if (window.CSS && CSS.supports && CSS.supports("position-area: bottom")) return;
+    var r = button.getBoundingClientRect();
+    menu.style.position = "fixed";
+    menu.style.margin = "0";
+    menu.style.top = r.bottom + 4 + "px";
+    menu.style.left = Math.max(8, r.right - menu.offsetWidth) + "px";
+  }
+
+  // Popover "toggle" does not bubble: listen in the capture phase.
+  document.addEventListener("toggle", function (e) {
+    var menu = e.target;
+    if (!menu.matches || !menu.matches('[role="menu"][popover]')) return;
+    var button = document.querySelector('[popovertarget="' + menu.id + '"]');
+    if (!button) return;
+    var open = e.newState === "open";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      place(menu, button);
+      var first = items(menu)[0];
+      if (first) first.focus();
+    }
+  }, true);
+
+  document.addEventListener("keydown", function (e) {
+    var item = e.target.closest && e.target.closest('[role="menuitem"]');
+    if (!item) return;
+    var menu = item.closest('[role="menu"]');
+    var all = items(menu);
+    var i = all.indexOf(item);
+    var next = null;
+    if (e.key === "ArrowDown") next = all[(i + 1) % all.length];
+    else if (e.key === "ArrowUp") next = all[(i - 1 + all.length) % all.length];
+    else if (e.key === "Home") next = all[0];
+    else if (e.key === "End") next = all[all.length - 1];
+    else if (e.key === " ") { e.preventDefault(); item.click(); return; }
+    else if (e.key === "Tab") { menu.hidePopover(); return; }
+    if (next) { e.preventDefault(); next.focus(); }
+  });
+
+  // Choosing an item: remember who opened it (focus goes back there), close the menu.
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest && e.target.closest('[role="menuitem"][data-invoker]');
+    if (item) {
+      lastInvoker = item.getAttribute("data-invoker");
+      var menu = item.closest("[popover]");
+      if (menu && menu.matches(":popover-open")) menu.hidePopover();
+    }
+    if (e.target.closest && e.target.closest("#bulk-form button[type=submit]")) lastInvoker = "bulk-action";
+    var closer = e.target.closest && e.target.closest("[data-close-dialog]");
+    if (closer) {
+      var dialog = closer.closest("dialog");
+      if (dialog) dialog.close("cancel");
+    }
+  });
+
+  function currentDialog() {
+    return document.querySelector("#dialog-slot dialog");
+  }
+
+  // A dialog fragment has landed: open it as a modal. Closing it (Cancel, Escape, success) removes it.
+  document.addEventListener("htmx:afterSwap", function (e) {
+    if (!e.detail.target || e.detail.target.id !== "dialog-slot") return;
+    var dialog = currentDialog();
+    if (!dialog || dialog.open) return;
+    dialog.addEventListener("close", function () {
+      dialog.remove();
+      var back = lastInvoker && document.getElementById(lastInvoker);
+      if (!back) back = document.getElementById("vehicle-table") || document.getElementById("main");
+      if (back) back.focus();
+    });
+    dialog.showModal();
+  });
+
+  document.body.addEventListener("dialog-close", function () {
+    var dialog = currentDialog();
+    if (dialog && dialog.open) dialog.close("done");
+  });
+
+  // "Select all on this page".
+  document.addEventListener("change", function (e) {
+    var all = e.target.closest && e.target.closest("[data-select-all]");
+    if (!all) return;
+    var form = all.getAttribute("data-select-all");
+    document.querySelectorAll('input[type=checkbox][name=vin][form="' + form + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  });
+})();
