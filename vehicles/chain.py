@@ -233,14 +233,26 @@ def refresh_readings(vin, make_name, timeout=None):
     except VehicleRevoked as revoked:
         provider_revoked(vin, provider.name, revoked.reason)
         raise
-    fields = ("odometer_km", "latitude", "longitude", "fuel_level", "battery_level", "ignition", "speed_kmh")
+    return store_readings(vin, provider.name, data)
+
+
+READING_FIELDS = ("odometer_km", "latitude", "longitude", "fuel_level", "battery_level", "ignition", "speed_kmh")
+
+
+def store_readings(vin, provider_name, data):
+    """Store a provider's readings (ReadingData) of a VIN; instants already stored are skipped. Returns how
+    many were new."""
     rows = [
-        Reading(vin=vin, recorded_at=d.recorded_at, provider=provider.name, **{f: getattr(d, f) for f in fields})
+        Reading(
+            vin=vin, recorded_at=d.recorded_at, provider=provider_name, **{f: getattr(d, f) for f in READING_FIELDS}
+        )
         for d in data
     ]
-    before = Reading.objects.filter(vin=vin).count() if rows else 0
+    if not rows:
+        return 0
+    before = Reading.objects.filter(vin=vin).count()
     Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return Reading.objects.filter(vin=vin).count() - before if rows else 0
+    return Reading.objects.filter(vin=vin).count() - before
 
 
 @task()

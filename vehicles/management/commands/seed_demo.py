@@ -1,14 +1,21 @@
+from collections import defaultdict
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from fleet.models import Make, MakeActivation, Membership, Role, Workspace
-from vehicles.choices import Party
+from vehicles import chain
+from vehicles.choices import Party, Status
+from vehicles.counts import status_counts
 from vehicles.demo import DEMO_WMIS, UNKNOWN_WMI, make_vin
 from vehicles.imports import Entry, add_vehicles
 from vehicles.models import Vehicle
-from vehicles.transitions import By, activate_make
+from vehicles.providers import provider_for
+from vehicles.transitions import By, activate_make, approve
 
 ACTIVE_MAKES = ["BMW", "Ford", "Tesla", "Volvo Cars"]  # Ferrari stays inactive: its VINs are Incomplete
 
@@ -30,11 +37,15 @@ class Command(BaseCommand):
             if Vehicle.all_objects.filter(workspace=demo).exists():
                 self.stdout.write("Demo data already present: nothing to do.")
                 return
-            self._fill(demo)
+            readings = self._fill(demo, users["admin"])
             self._fill_other(other)
+        counts = status_counts(demo)
+        summary = ", ".join(f"{n} {Status(status).label}" for status, n in counts.items())
         self.stdout.write(
             "Demo data created: workspaces demo-fleet and other-fleet; users admin, manager, viewer, other "
-            "(each password is the user's name)."
+            f"(each password is the user's name). demo-fleet: {summary}; {readings} readings; "
+            "activation of Ferrari requested. Run the worker (manage.py db_worker) to let the approval chain "
+            "and the periodic data fetch run."
         )
 
     def _user(self, name, superuser=False):
@@ -53,7 +64,9 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": role})
         return workspace
 
-    def _fill(self, workspace):
+    def _fill(self, workspace, operator):
+        """Every status, through the real machinery: the import engine, the simulated provider's decisions as
+        the worker records them, the operator's approvals, a manager's and the provider's revocations."""
         seed = By.system("seed_demo")
         for name in ACTIVE_MAKES:
             activate_make(workspace, Make.objects.get_or_create(name=name)[0], seed)
@@ -64,25 +77,46 @@ class Command(BaseCommand):
             for make, wmi in DEMO_WMIS.items()
             for serial in range(1, 8)
         ]
-        entries += [Entry(vin=make_vin(UNKNOWN_WMI, serial)) for serial in range(1, 3)]
-        add_vehicles(workspace, entries, seed)
+        entries += [Entry(vin=make_vin(UNKNOWN_WMI, serial)) for serial in range(1, 3)]  # no maker: Error
+        add_vehicles(workspace, entries, seed)  # Ferrari is not activated: its VINs are Incomplete
 
         vehicles = Vehicle.objects.filter(workspace=workspace)
-        pending = list(vehicles.filter(status="pending").order_by("vin").values_list("pk", flat=True))
-        # Of each 7 Pending VINs: most Enabled, one Disabled afterwards, one refused, one left Pending.
-        enabled_ids = pending[: len(pending) * 4 // 7]
-        refused_ids = pending[len(enabled_ids) : len(enabled_ids) + 2]
-        for party in (Party.PLATFORM, Party.PROVIDER):
-            vehicles.filter(pk__in=enabled_ids).approve(party, By.system("seed_demo"))
-        vehicles.filter(pk__in=refused_ids).refuse(
-            Party.PROVIDER, By.provider("simulated"), "VIN not recognised by the maker"
+        pending = list(vehicles.filter(status=Status.PENDING).select_related("make").order_by("vin"))
+        serial = {v.pk: int(v.vin[-6:]) for v in pending}
+        # The provider's answers, exactly as the worker records them. The simulated provider refuses VINs ending
+        # in 7 (→ Error); serial 5 is left for the worker to ask (it stays Pending until the platform approves).
+        asked = defaultdict(list)
+        for vehicle in pending:
+            if serial[vehicle.pk] != 5:
+                asked[vehicle.make.name].append([vehicle.pk, vehicle.approval_round])
+        for make_name, pairs in asked.items():
+            chain.request_enablement.call(make_name, pairs, check=True)
+        # The operator's approval for serials 1–4 and 6 (→ Enabled); serial 6 then disabled by the manager.
+        approve(
+            vehicles.filter(pk__in=[pk for pk, n in serial.items() if n in (1, 2, 3, 4, 6)]),
+            Party.PLATFORM,
+            By.operator(operator),
         )
-        vehicles.filter(pk__in=enabled_ids[:3]).disable(seed)
+        manager = Membership.objects.filter(workspace=workspace, role=Role.MANAGER).first().user
+        vehicles.filter(pk__in=[pk for pk, n in serial.items() if n == 6]).disable(
+            By.manager(manager), reason="Vehicle sold"
+        )
+        # Data: a week of readings from the provider for every vehicle that has been Enabled.
+        since = timezone.now() - timedelta(days=7)
+        readings = 0
+        for vin, make_name in vehicles.filter(status__in=[Status.ENABLED, Status.DISABLED]).values_list(
+            "vin", "make__name"
+        ):
+            provider = provider_for(make_name)
+            readings += chain.store_readings(vin, provider.name, provider.fetch_status(vin, since=since))
+        # The provider revokes one Volvo (→ Disabled, by the provider): its data stays stored but refused.
+        chain.provider_revoked(make_vin(DEMO_WMIS["Volvo Cars"], 4), "simulated", "the owner withdrew consent")
         MakeActivation.objects.get_or_create(
             workspace=workspace,
             make=Make.objects.get_or_create(name="Ferrari")[0],
-            defaults={"note": "Please activate Ferrari for our new sports cars."},
+            defaults={"note": "Please activate Ferrari for our new sports cars.", "requested_by": manager},
         )
+        return readings
 
     def _fill_other(self, workspace):
         add_vehicles(
