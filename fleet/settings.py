@@ -279,3 +279,20 @@ PROVIDER_RETRY_BACKOFF_SECONDS = env_int("PROVIDER_RETRY_BACKOFF_SECONDS", 5)  #
 READING_MAX_AGE_SECONDS = env_int("READING_MAX_AGE_SECONDS", 300)  # older: fetched again from the provider
 READING_FETCH_TIMEOUT_SECONDS = env_int("READING_FETCH_TIMEOUT_SECONDS", 5)  # within a page or API request
 READING_POLL_INTERVAL_SECONDS = env_int("READING_POLL_INTERVAL_SECONDS", 900)  # the worker's periodic fetch
+
+# --- VIN table: keep parsed templates in memory (the explicit loaders above would otherwise read and parse
+# every template again on each request; a table page is mostly template rendering) ---
+TEMPLATES[0]["OPTIONS"]["loaders"] = [
+    (
+        "template_partials.loader.Loader",
+        [
+            (
+                "django.template.loaders.cached.Loader",
+                [
+                    "django.template.loaders.filesystem.Loader",
+                    "django.template.loaders.app_directories.Loader",
+                ],
+            )
+        ],
+    )
+]

@@ -1,19 +1,40 @@
-"""The import engine: validated VIN entries in, per-entry outcomes out, vehicles and history written in bulk.
+"""The import engine: VIN entries in, one outcome per entry out, vehicles and history written in bulk.
 
-Every way of adding VINs (the form, the CSV upload, `import_vins`, the API) goes through `add_vehicles`.
+Every way of adding VINs (the one-VIN form, the CSV upload, `import_vins`, the API) goes through this module:
+`add_vehicles(workspace, entries, by)` for a list, `ImportRun(...).run(entries)` for a stream (a CSV file of a
+million rows) that must not be held in memory.
+
+One run is one transaction: it normalises and validates every entry, resolves its make, separates new VINs,
+deleted ones to bring back, duplicates in the workspace and repeats within the run, and writes in batches —
+new vehicles and their history rows with the database's fastest bulk path (SQLite `executemany`, PostgreSQL
+`COPY`), revived vehicles with one UPDATE each. A run that fails (a refused file, a crash, a killed worker)
+leaves nothing behind; running it again ends in the same state as one clean run.
+
+The status of each VIN is decided by the status machine (`transitions.initial_status`); the history rows,
+count deltas (`counts.adjust`) and the `entered_pending` signal follow `transitions.record_changes` exactly,
+written here in bulk because an upload is the one event that creates rows rather than changing them.
 """
 
+import functools
+import json
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
-from fleet.models import Make, MakeActivation
+from fleet.models import Make, MakeActivation, Workspace
 
 from .choices import DELETED, Event, Status
-from .transitions import MAKE_NOT_FOUND, initial_status, record_changes
-from .vins import make_name_for_vin
+from .counts import adjust
+from .transitions import MAKE_NOT_FOUND, entered_pending, initial_status
+from .vins import InvalidVin, make_name_for_vin, parse_odometer, validate_vin
+
+# Entries handled per batch: one existence query, one vehicle insert and one history insert each.
+BATCH_ROWS = 10_000
+# Longest value kept for a problem row (a whole line of garbage is cut, not stored).
+PROBLEM_VALUE_MAX = 200
 
 
 class Outcome:
@@ -23,13 +44,28 @@ class Outcome:
     REPEATED = "repeated"
     INVALID = "invalid"
 
+    ALL = ("added", "re-added", "duplicate", "repeated", "invalid")
+    PROBLEMS = ("invalid", "duplicate", "repeated")
+    LABELS = {
+        "added": "Added",
+        "re-added": "Re-added (deleted earlier)",
+        "duplicate": "Already in this workspace",
+        "repeated": "Repeated in the file",
+        "invalid": "Invalid",
+    }
+
 
 @dataclass
 class Entry:
-    """One VIN to add, already normalised and validated (see `vins.validate_vin`)."""
+    """One VIN to add, as given: the engine normalises and validates it.
+
+    `odometer` may be a number or the text of a CSV cell; `odometer_unit` "km" (default) or "mi";
+    `make_name` optional (matched without regard to case; the VIN's own maker when empty); `line` the
+    line of the file it came from, for the report.
+    """
 
     vin: str
-    odometer: int | None = None
+    odometer: int | str | None = None
     odometer_unit: str = "km"
     make_name: str = ""
     line: int | None = None
@@ -43,6 +79,24 @@ class Result:
     reason: str = ""
     vehicle_id: int | None = None
     extra: dict = field(default_factory=dict)
+
+
+class ImportRefused(Exception):
+    """The input as a whole is refused (not a CSV, no `vin` column, no data rows …): nothing was added."""
+
+
+def empty_summary():
+    return {"outcomes": dict.fromkeys(Outcome.ALL, 0), "statuses": dict.fromkeys(Status.values, 0)}
+
+
+def summarise(results):
+    """Counts per outcome and per resulting status."""
+    summary = empty_summary()
+    for result in results:
+        summary["outcomes"][result.outcome] += 1
+        if result.status:
+            summary["statuses"][result.status] += 1
+    return summary
 
 
 def resolve_makes(names):
@@ -64,110 +118,348 @@ def resolve_makes(names):
 
 def add_vehicles(workspace, entries, by):
     """Add (or bring back) the entries' VINs to the workspace; one Result per entry, in order."""
-    from .models import Vehicle
-
-    now = timezone.now()
     results = []
-    seen = {}
-    wanted = []
-    for entry in entries:
-        if entry.vin in seen:
-            first = seen[entry.vin]
-            where = f" (first on line {first.line})" if first.line else ""
-            results.append(Result(entry, Outcome.REPEATED, reason=f"VIN {entry.vin} is repeated in the file{where}"))
-            continue
-        seen[entry.vin] = entry
-        entry.make_name = entry.make_name or (make_name_for_vin(entry.vin) or "")
-        results.append(Result(entry, Outcome.ADDED))
-        wanted.append(entry)
-
-    makes = resolve_makes(e.make_name for e in wanted)
-    active = set(
-        MakeActivation.objects.filter(workspace=workspace, state=MakeActivation.State.ACTIVE).values_list(
-            "make_id", flat=True
-        )
-    )
-
-    with transaction.atomic():
-        existing = {}
-        vins = [e.vin for e in wanted]
-        for start in range(0, len(vins), 5000):
-            rows = Vehicle.all_objects.filter(workspace=workspace, vin__in=vins[start : start + 5000])
-            for pk, vin, deleted_at in rows.values_list("pk", "vin", "deleted_at").order_by("deleted_at"):
-                # A live row wins over deleted ones; among deleted ones, the latest.
-                if vin not in existing or existing[vin][1] is not None:
-                    existing[vin] = (pk, deleted_at)
-
-        new, revived = [], []
-        for result in results:
-            if result.outcome != Outcome.ADDED:
-                continue
-            entry = result.entry
-            make = makes.get(entry.make_name.lower()) if entry.make_name else None
-            status = initial_status(make.pk if make else None, make is not None and make.pk in active)
-            result.status = status
-            found = existing.get(entry.vin)
-            fields = dict(
-                make=make,
-                odometer=entry.odometer,
-                odometer_unit=entry.odometer_unit or "km",
-                status=status,
-                error_reason="" if make else MAKE_NOT_FOUND,
-                status_changed_at=now,
-                platform_approved_at=None,
-                provider_approved_at=None,
-            )
-            if found and found[1] is None:
-                result.outcome = Outcome.DUPLICATE
-                result.status = ""
-                result.reason = f"VIN {entry.vin} is already in this workspace"
-                result.vehicle_id = found[0]
-            elif found:
-                result.outcome = Outcome.READDED
-                vehicle = Vehicle(pk=found[0], deleted_at=None, previous_status=DELETED, **fields)
-                revived.append((result, vehicle))
-            else:
-                vehicle = Vehicle(workspace=workspace, vin=entry.vin, created_at=now, approval_round=1, **fields)
-                new.append((result, vehicle))
-
-        Vehicle.objects.bulk_create([v for _, v in new], batch_size=2000)
-        if revived:
-            Vehicle.all_objects.bulk_update(
-                [v for _, v in revived],
-                [
-                    "make",
-                    "odometer",
-                    "odometer_unit",
-                    "status",
-                    "error_reason",
-                    "status_changed_at",
-                    "platform_approved_at",
-                    "provider_approved_at",
-                    "deleted_at",
-                    "previous_status",
-                ],
-                batch_size=2000,
-            )
-            Vehicle.all_objects.filter(pk__in=[v.pk for _, v in revived]).update(approval_round=F("approval_round") + 1)
-        changed = []
-        for result, vehicle in new + revived:
-            result.vehicle_id = vehicle.pk
-            before = DELETED if result.outcome == Outcome.READDED else ""
-            changed.append(
-                (vehicle.pk, workspace.pk, vehicle.make_id, before, vehicle.status, None, vehicle.error_reason)
-            )
-        record_changes(Event.UPLOAD, changed, by, "", now)
+    ImportRun(workspace, by, on_results=results.extend).run(entries)
     return results
 
 
-def summarise(results):
-    """Counts per outcome and per resulting status."""
-    outcomes = {
-        name: 0 for name in (Outcome.ADDED, Outcome.READDED, Outcome.DUPLICATE, Outcome.REPEATED, Outcome.INVALID)
-    }
-    statuses = dict.fromkeys(Status.values, 0)
-    for result in results:
-        outcomes[result.outcome] += 1
-        if result.status:
-            statuses[result.status] += 1
-    return {"outcomes": outcomes, "statuses": statuses}
+def batched(iterable, size):
+    iterator = iter(iterable)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class ImportRun:
+    """One import into one workspace. `run(entries)` returns the summary (counts per outcome and status).
+
+    on_results(list of Result) receives each batch's results in order (add_vehicles keeps them);
+    on_problems(list of (line, value, outcome, reason)) each batch's problem rows;
+    on_progress(rows handled so far) is called after each batch (inside the transaction);
+    before_commit(summary) runs last inside the transaction (the import job records its outcome there, so
+    that the job says "completed" exactly when the vehicles are there).
+    """
+
+    def __init__(self, workspace, by, *, on_results=None, on_problems=None, on_progress=None, before_commit=None):
+        self.workspace = workspace
+        self.by = by
+        self.on_results = on_results
+        self.on_problems = on_problems
+        self.on_progress = on_progress
+        self.before_commit = before_commit
+        self.summary = empty_summary()
+        self.processed = 0
+
+    # --- the run -------------------------------------------------------------------------------------
+    def run(self, entries):
+        from .models import Vehicle
+
+        self.now = timezone.now()
+        self.seen = {}  # VIN -> line (or 0) of its first valid occurrence in this run
+        self.makes = {}  # VIN prefix or named make (lower case) -> make id, None (not found) or an error
+        self.deltas = Counter()
+        self.pending = []
+        with transaction.atomic():
+            self._lock_workspace()
+            # A workspace that never had a vehicle needs no existence lookups: nobody else can add one while
+            # this transaction holds the workspace's lock, and repeats within the run are caught by `seen`.
+            self.fresh = not Vehicle.all_objects.filter(workspace=self.workspace).exists()
+            self.active = set(
+                MakeActivation.objects.filter(workspace=self.workspace, state=MakeActivation.State.ACTIVE).values_list(
+                    "make_id", flat=True
+                )
+            )
+            self.writer = BulkWriter(self.by, self.now)
+            for batch in batched(entries, BATCH_ROWS):
+                self._handle(batch)
+                if self.on_progress:
+                    self.on_progress(self.processed)
+            adjust(self.deltas)
+            if self.pending:
+                pending = self.pending
+                transaction.on_commit(lambda: entered_pending.send(sender=Event.UPLOAD, vehicle_ids=pending))
+            if self.before_commit:
+                self.before_commit(self.summary)
+        return self.summary
+
+    def _lock_workspace(self):
+        """Imports into one workspace run one after the other (SQLite's immediate transactions already do)."""
+        if connection.vendor != "sqlite":
+            list(Workspace.objects.select_for_update().filter(pk=self.workspace.pk).values_list("pk"))
+
+    def _handle(self, batch):
+        outcomes = self.summary["outcomes"]
+        statuses = self.summary["statuses"]
+        results = [None] * len(batch) if self.on_results else None
+        problems = []
+        candidates = []  # (entry, vin, odometer, unit, make_id, status, index in the batch)
+        seen = self.seen
+        for index, entry in enumerate(batch):
+            self.processed += 1
+            vin, odometer, unit, make_id, reason = self._check(entry)
+            if reason:
+                outcome = Outcome.INVALID
+            elif vin in seen:
+                outcome = Outcome.REPEATED
+                first = seen[vin]
+                reason = f"VIN {vin} is repeated in the file" + (f" (first on line {first})" if first else "")
+            else:
+                seen[vin] = entry.line or 0
+                status = initial_status(make_id, make_id in self.active)
+                candidates.append((entry, vin, odometer, unit, make_id, status, index))
+                continue
+            outcomes[outcome] += 1
+            value = vin or str(entry.vin if entry.vin is not None else "")
+            problems.append((entry.line or 0, value[:PROBLEM_VALUE_MAX], outcome, reason))
+            if results is not None:
+                results[index] = Result(entry, outcome, reason=reason)
+
+        existing = {} if self.fresh else self.writer.existing(self.workspace.pk, [c[1] for c in candidates])
+        new, revived, duplicate_ids = [], [], {}
+        for candidate in candidates:
+            found = existing.get(candidate[1])
+            if found is None:
+                new.append(candidate)
+            elif found[1]:  # deleted earlier: the same row comes back
+                revived.append((found[0], candidate))
+            else:
+                duplicate_ids[candidate[1]] = found[0]
+        new_ids = self.writer.insert_vehicles(self.workspace.pk, new)
+        self.writer.revive_vehicles(revived)
+        self.writer.insert_history(
+            [(pk, c[5]) for pk, c in zip(new_ids, new, strict=True)] + [(pk, c[5], DELETED) for pk, c in revived]
+        )
+
+        ws = self.workspace.pk
+        ids = dict(zip((c[1] for c in new), new_ids, strict=True))
+        ids.update((c[1], pk) for pk, c in revived)
+        for entry, vin, _odometer, _unit, make_id, status, index in candidates:
+            pk = ids.get(vin)
+            if pk is None:
+                outcomes[Outcome.DUPLICATE] += 1
+                reason = f"VIN {vin} is already in this workspace"
+                problems.append((entry.line or 0, vin, Outcome.DUPLICATE, reason))
+                if results is not None:
+                    results[index] = Result(entry, Outcome.DUPLICATE, reason=reason, vehicle_id=duplicate_ids[vin])
+                continue
+            self.deltas[(ws, make_id or 0, status)] += 1
+            statuses[status] += 1
+            if status == Status.PENDING:
+                self.pending.append(pk)
+            if results is not None:
+                outcome = Outcome.READDED if vin in existing else Outcome.ADDED
+                results[index] = Result(entry, outcome, status=status, vehicle_id=pk)
+        outcomes[Outcome.ADDED] += len(new)
+        outcomes[Outcome.READDED] += len(revived)
+
+        if results is not None:
+            self.on_results(results)
+        if problems and self.on_problems:
+            problems.sort(key=lambda p: p[0])
+            self.on_problems(problems)
+
+    def _check(self, entry):
+        """(vin, odometer, unit, make_id, reason) — reason says everything that is wrong, or is empty."""
+        problems = []
+        try:
+            vin = validate_vin(entry.vin)
+        except InvalidVin as error:
+            vin = ""
+            problems.append(str(error))
+        odometer, unit = entry.odometer, entry.odometer_unit
+        try:
+            odometer, unit = parse_odometer(odometer, unit)
+        except ValueError as error:
+            problems.append(str(error))
+        make_id = None
+        if vin or entry.make_name:
+            make_id = self._make_for(vin, entry.make_name)
+            if isinstance(make_id, str):
+                problems.append(make_id)
+                make_id = None
+        if problems:
+            return vin, None, "km", None, "; ".join(problems)
+        entry.vin, entry.odometer, entry.odometer_unit = vin, odometer, unit
+        return vin, odometer, unit, make_id, ""
+
+    def _make_for(self, vin, named):
+        """The make's id, None when no make can be found (→ Error), or a message for an unknown named make."""
+        key = named.strip().lower() if named else vin[:3]
+        if key in self.makes:
+            return self.makes[key]
+        if named:
+            name = named.strip()
+            make = Make.objects.filter(name__iexact=name).first()
+            if make is None:
+                known = maker_names().get(name.lower())
+                if known is None:
+                    self.makes[key] = f"make {name!r} is not a known maker"
+                    return self.makes[key]
+                make = _get_or_create_make(known)
+        else:
+            name = make_name_for_vin(vin)
+            make = _get_or_create_make(name) if name else None
+        self.makes[key] = make.pk if make else None
+        return self.makes[key]
+
+
+@functools.cache
+def maker_names():
+    """{lower-case name: name} of every maker vininfo knows (the names a `make` column may use)."""
+    from vininfo.dicts import WMI
+
+    names = (maker if isinstance(maker, str) else maker.manufacturer for maker in WMI.values())
+    return {name.lower(): name for name in names}
+
+
+def _get_or_create_make(name):
+    make = Make.objects.filter(name__iexact=name).first()
+    if make is None:
+        Make.objects.bulk_create([Make(name=name)], ignore_conflicts=True)
+        make = Make.objects.get(name__iexact=name)
+    return make
+
+
+class BulkWriter:
+    """The database's fastest way to write many rows: SQLite `executemany`, PostgreSQL `COPY`.
+
+    Columns come from the models, so a field added later with a default is written with its default.
+    """
+
+    def __init__(self, by, now):
+        from .models import StatusChange, Vehicle
+
+        self.vehicle_table = Vehicle._meta.db_table
+        self.sqlite = connection.vendor == "sqlite"
+        at = connection.ops.adapt_datetimefield_value(now)
+        self.vehicle_columns, self.vehicle_constants = _columns(
+            Vehicle,
+            ["id", "workspace_id", "vin", "odometer", "odometer_unit", "make_id", "status", "error_reason"],
+            dict(created_at=at, status_changed_at=at, approval_round=1, deleted_at=None, previous_status=""),
+        )
+        user_id = by.user.pk if by.user is not None and by.user.pk else None
+        self.history_columns, self.history_constants = _columns(
+            StatusChange,
+            ["vehicle_id", "from_status", "to_status", "reason"],
+            dict(event=Event.UPLOAD.value, at=at, actor=str(by.actor), user_id=user_id, actor_name=by.name),
+            skip=("id",),
+        )
+        self.history_table = StatusChange._meta.db_table
+        self.at = at
+        self.next_id = None
+
+    def existing(self, workspace_id, vins):
+        """{vin: (pk, deleted)} of the workspace's rows for these VINs; a live row wins over deleted ones."""
+        if not vins:
+            return {}
+        table = self.vehicle_table
+        if self.sqlite:
+            sql = f"SELECT id, vin, deleted_at FROM {table} WHERE workspace_id = %s AND vin IN (SELECT value FROM json_each(%s))"  # noqa: E501
+            params = [workspace_id, json.dumps(vins)]
+        else:
+            sql = f"SELECT id, vin, deleted_at FROM {table} WHERE workspace_id = %s AND vin = ANY(%s)"
+            params = [workspace_id, vins]
+        found = {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql + " ORDER BY deleted_at IS NULL, deleted_at, id", params)
+            for pk, vin, deleted_at in cursor.fetchall():
+                found[vin] = (pk, deleted_at is not None)  # the live row (last) or the latest deleted one
+        return found
+
+    def _allocate_ids(self, n):
+        with connection.cursor() as cursor:
+            if self.sqlite:
+                if self.next_id is None:
+                    cursor.execute(f"SELECT max(id) FROM {self.vehicle_table}")
+                    top = cursor.fetchone()[0] or 0
+                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.vehicle_table])
+                    row = cursor.fetchone()
+                    self.next_id = max(top, row[0] if row else 0) + 1
+                ids = list(range(self.next_id, self.next_id + n))
+                self.next_id += n
+                return ids
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [self.vehicle_table, n],
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def insert_vehicles(self, workspace_id, new):
+        if not new:
+            return []
+        ids = self._allocate_ids(len(new))
+        constants = self.vehicle_constants
+        rows = [
+            (pk, workspace_id, vin, odometer, unit, make_id, status, "" if make_id else MAKE_NOT_FOUND) + constants
+            for pk, (_entry, vin, odometer, unit, make_id, status, _index) in zip(ids, new, strict=True)
+        ]
+        self._insert(self.vehicle_table, self.vehicle_columns, rows)
+        return ids
+
+    def revive_vehicles(self, revived):
+        """Deleted vehicles come back as for a new upload; earlier approvals do not count."""
+        if not revived:
+            return
+        sql = (
+            f"UPDATE {self.vehicle_table} SET make_id = %s, odometer = %s, odometer_unit = %s, status = %s, "
+            "error_reason = %s, status_changed_at = %s, platform_approved_at = NULL, provider_approved_at = NULL, "
+            "deleted_at = NULL, previous_status = %s, approval_round = approval_round + 1 "
+            "WHERE id = %s AND deleted_at IS NOT NULL"
+        )
+        rows = [
+            (make_id, odometer, unit, status, "" if make_id else MAKE_NOT_FOUND, self.at, DELETED, pk)
+            for pk, (_entry, _vin, odometer, unit, make_id, status, _index) in revived
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def insert_history(self, changes):
+        """One history row per vehicle: (pk, status) for a new one, (pk, status, DELETED) for a revived one."""
+        if not changes:
+            return
+        constants = self.history_constants
+        rows = [
+            (
+                change[0],
+                change[2] if len(change) > 2 else "",
+                change[1],
+                MAKE_NOT_FOUND if change[1] == Status.ERROR else "",
+            )
+            + constants
+            for change in changes
+        ]
+        self._insert(self.history_table, self.history_columns, rows)
+
+    def insert_rows(self, model, values, rows):
+        """Insert rows of `values` (attnames) of any model, with its defaults for the other columns."""
+        columns, constants = _columns(model, values, {}, skip=("id",))
+        self._insert(model._meta.db_table, columns, [tuple(row) + constants for row in rows])
+
+    def _insert(self, table, columns, rows):
+        if not rows:
+            return
+        names = ", ".join(columns)
+        with connection.cursor() as cursor:
+            if self.sqlite:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            else:
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
+
+def _columns(model, variable, constants, skip=()):
+    """(column names, constant values) for a raw insert: `variable` attnames first (given per row), then
+    `constants`, then every other concrete field with its default."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    columns = [fields[name].column for name in variable]
+    values = []
+    for name, value in constants.items():
+        columns.append(fields[name].column)
+        values.append(value)
+    for name, f in fields.items():
+        if name in variable or name in constants or name in skip:
+            continue
+        columns.append(f.column)
+        values.append(f.get_db_prep_save(f.get_default(), connection))
+    return columns, tuple(values)

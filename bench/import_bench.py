@@ -1,0 +1,186 @@
+"""Upload benchmark: a 100,000-row CSV imported end to end against a raw bulk insert of the same rows.
+
+    DEBUG=1 .venv/bin/python -m bench.import_bench                      # SQLite (a temporary file)
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/fleet_bench_upload .venv/bin/python -m bench.import_bench
+    add --million to also import 1,000,000 rows through the worker (db_worker --batch) and print its peak memory
+
+Figures printed (all measured in the same run, on the same database):
+- raw: 100k vehicle rows in one transaction (SQLite executemany; PostgreSQL COPY) — the baseline;
+- import: the same 100k rows as a CSV file through `import_jobs.import_file` (parse, validate, makes, dedupe,
+  vehicles, history, counts, report), as a ratio to raw (goal ≤ 4×);
+- re-import: the same file again (all duplicates, 100k problem rows), as a ratio to the first import (goal ≤ 1×);
+- million: 1,000,000 rows imported by the task worker in its own process, with its peak memory (goal < 250 MB).
+"""
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_database():
+    """Point Django at a bench database (never the dev one) and migrate it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        folder = Path(tempfile.mkdtemp(prefix="fleet-bench-upload-"))
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+        os.environ["DATABASE_URL"] = url
+    elif "bench" not in url.rsplit("/", 1)[-1]:
+        sys.exit("Use a bench database (its name must contain 'bench'), e.g. .../fleet_bench_upload")
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fleet.settings")
+    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="fleet-bench-media-"))
+    if url.startswith("postgres"):
+        import psycopg
+
+        base, name = url.rsplit("/", 1)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    return url
+
+
+def write_csv(path, rows, seed=1):
+    """A realistic file: several makes (some activated), odometers in km and mi, a make column now and then."""
+    from vehicles.demo import make_vin
+
+    wmis = ["WBA", "1FA", "5YJ", "YV1", "ZFF", "WVW", "JT2", "9ZZ"]
+    rng = random.Random(seed)
+    with open(path, "w", newline="") as f:
+        f.write("vin,odometer,odometer_unit,make\n")
+        for serial in range(rows):
+            wmi = wmis[serial % len(wmis)]
+            odometer = rng.randrange(0, 400_000) if serial % 3 else ""
+            unit = "mi" if serial % 5 == 0 else "km"
+            make = "BMW" if wmi == "WBA" and serial % 7 == 0 else ""
+            f.write(f"{make_vin(wmi, serial, seed=seed)},{odometer},{unit},{make}\n")
+
+
+def workspace(slug):
+    from fleet.models import Make, MakeActivation, Workspace
+
+    ws = Workspace.objects.create(slug=slug, name=slug)
+    for name in ("BMW", "Ford", "Tesla"):
+        make = Make.objects.get_or_create(name=name)[0]
+        MakeActivation.objects.create(workspace=ws, make=make, state=MakeActivation.State.ACTIVE)
+    return ws
+
+
+def raw_insert(ws, path):
+    """The baseline: the file's rows as vehicle rows, in one transaction, the database's fastest way."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from vehicles.models import Vehicle
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with open(path) as f:
+        next(f)
+        rows = []
+        for line in f:
+            vin, odometer, unit, _make = line.rstrip("\n").split(",")
+            rows.append((ws.pk, vin, int(odometer) if odometer else None, unit, "pending", "", 1, now, now, "", ""))
+    columns = "workspace_id, vin, odometer, odometer_unit, status, error_reason, approval_round, created_at, "
+    columns += "status_changed_at, previous_status, change_token"
+    table = Vehicle._meta.db_table
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 11)})", rows)
+        else:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+    return time.perf_counter() - start
+
+
+def run_import(ws, path):
+    from vehicles import import_jobs
+    from vehicles.models import ImportJob
+
+    job = ImportJob.objects.create(workspace=ws, source=ImportJob.Source.COMMAND, filename=path.name)
+    start = time.perf_counter()
+    with open(path, "rb") as binary:
+        import_jobs.start(job, None)
+        summary = import_jobs.import_file(job, binary, import_jobs.by_for(job))
+    return time.perf_counter() - start, summary
+
+
+def million(path):
+    """1,000,000 rows through the worker: enqueue the job's task, run `db_worker --batch` in a child process."""
+    from django.core.files import File
+
+    from vehicles import import_jobs
+    from vehicles.models import ImportJob, Vehicle
+
+    ws = workspace("bench-million")
+    job = ImportJob(workspace=ws, source=ImportJob.Source.CSV, filename=path.name)
+    with open(path, "rb") as f:
+        job.file.save(path.name, File(f), save=True)
+    import_jobs.enqueue(job)  # on_commit runs at once: we are in autocommit
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload", "--no-startup-delay", "-v", "0"],
+        cwd=ROOT,
+        env=os.environ,
+        check=True,
+    )
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    job.refresh_from_db()
+    return elapsed, peak_kb / 1024, job, Vehicle.objects.filter(workspace=ws).count()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--million", action="store_true", help="also import 1,000,000 rows through the worker")
+    args = parser.parse_args()
+
+    url = setup_database()
+    from django.db import connection
+
+    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
+    folder = Path(tempfile.mkdtemp(prefix="fleet-bench-csv-"))
+    path = folder / f"vins-{args.rows}.csv"
+    write_csv(path, args.rows)
+    print(f"file: {args.rows:,} rows, {path.stat().st_size / 1e6:.1f} MB")
+
+    raw = raw_insert(workspace("bench-raw"), path)
+    ws = workspace("bench-import")
+    first, summary = run_import(ws, path)
+    again, summary_again = run_import(ws, path)
+    assert summary["outcomes"]["added"] == args.rows, summary
+    assert summary_again["outcomes"]["duplicate"] == args.rows, summary_again
+    print(f"raw insert ({'executemany' if connection.vendor == 'sqlite' else 'COPY'}): {raw:.2f} s")
+    print(f"import:    {first:.2f} s = {first / raw:.2f}x raw (goal <= 4x)")
+    print(f"re-import: {again:.2f} s = {again / first:.2f}x first import (goal <= 1x)")
+    print(f"statuses: {summary['statuses']}")
+
+    if args.million:
+        big = folder / "vins-1000000.csv"
+        write_csv(big, 1_000_000, seed=2)
+        elapsed, peak_mb, job, n = million(big)
+        print(
+            f"1,000,000 rows in the worker: {elapsed:.1f} s, state {job.state}, {n:,} vehicles, "
+            f"peak memory (worker ru_maxrss) {peak_mb:.0f} MB (goal < 250 MB)"
+        )
+
+
+if __name__ == "__main__":
+    main()

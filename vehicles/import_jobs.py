@@ -1,0 +1,199 @@
+"""Import jobs: one CSV upload (web or command) from its file to its report, in the foreground or the worker.
+
+The import itself is one transaction (see `imports.ImportRun`), and the job's own "completed" is written in
+that same transaction: a crash or a killed worker leaves the job "running" with nothing added, and running it
+again (`retry`) ends exactly as one clean run would. While the transaction is open its progress cannot be read
+from the database by anyone else (on SQLite not even written), so the worker also writes it to a small file
+beside the uploaded one (`MEDIA_ROOT/imports/progress/<job id>`) — its age is the job's heartbeat.
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .choices import Status
+from .csvfile import check_file, count_rows, read_entries
+from .imports import ImportRefused, ImportRun, Outcome
+from .models import ImportJob, ImportProblem
+from .transitions import By
+
+# A running job whose heartbeat is older than this is taken for dead (its worker was killed): it may be retried.
+STALL_SECONDS = 120
+
+State = ImportJob.State
+
+
+class AlreadyCompleted(Exception):
+    pass
+
+
+def progress_path(job_id):
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / str(job_id)
+
+
+def write_progress(job_id, processed):
+    path = progress_path(job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(str(processed))
+    os.replace(temporary, path)
+
+
+def read_progress(job):
+    """Rows handled so far and the heartbeat's age in seconds (None when there is none)."""
+    path = progress_path(job.pk)
+    try:
+        processed = int(path.read_text() or 0)
+        age = timezone.now().timestamp() - path.stat().st_mtime
+    except (OSError, ValueError):
+        return job.processed_rows, None
+    return max(processed, job.processed_rows), age
+
+
+def forget_progress(job_id):
+    progress_path(job_id).unlink(missing_ok=True)
+
+
+def is_stalled(job):
+    """A running job whose worker stopped answering, or a queued one that lost its task."""
+    if job.state != State.RUNNING:
+        return False
+    _, age = read_progress(job)
+    if age is None:
+        age = (timezone.now() - (job.started_at or job.created_at)).total_seconds()
+    return age > STALL_SECONDS
+
+
+def can_retry(job):
+    return job.state == State.FAILED or is_stalled(job)
+
+
+def by_for(job):
+    if job.source == ImportJob.Source.COMMAND:
+        return By.system("import_vins")
+    if job.created_by is not None:
+        return By.manager(job.created_by)
+    return By.system("import")
+
+
+def import_file(job, binary, by, *, on_progress=None):
+    """Import an open binary CSV file for the job, in one transaction; returns the summary.
+
+    Raises ImportRefused (nothing added) or AlreadyCompleted (another run finished this job first).
+    """
+    delimiter = check_file(binary)
+    run = ImportRun(job.workspace, by)
+    job_id = ImportProblem._meta.get_field("job").target_field.get_db_prep_value(job.pk, connection)
+
+    def problems(rows):
+        run.writer.insert_rows(
+            ImportProblem, ["job_id", "line", "vin", "outcome", "reason"], [(job_id, *row) for row in rows]
+        )
+
+    def before_commit(summary):
+        done = (
+            ImportJob.objects.filter(pk=job.pk)
+            .exclude(state=State.COMPLETED)
+            .update(
+                state=State.COMPLETED,
+                counts=summary,
+                processed_rows=run.processed,
+                total_rows=run.processed,
+                finished_at=timezone.now(),
+                error="",
+            )
+        )
+        if not done:
+            raise AlreadyCompleted
+
+    run.on_problems = problems
+    run.on_progress = on_progress
+    run.before_commit = before_commit
+    summary = run.run(read_entries(binary, delimiter))
+    job.refresh_from_db()
+    return summary
+
+
+def start(job, total_rows=None):
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=State.RUNNING, started_at=timezone.now(), total_rows=total_rows, error=""
+    )
+    job.refresh_from_db()
+
+
+def refuse(job, message):
+    ImportJob.objects.filter(pk=job.pk).exclude(state=State.COMPLETED).update(
+        state=State.REFUSED, error=message, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+
+
+def fail(job, message):
+    ImportJob.objects.filter(pk=job.pk).exclude(state=State.COMPLETED).update(
+        state=State.FAILED, error=message, finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+
+
+def run_job(job_id, *, on_progress=None):
+    """Run a stored job from its saved file (the worker's task). Running a finished job again does nothing."""
+    job = ImportJob.objects.select_related("workspace", "created_by").get(pk=job_id)
+    if job.state in (State.COMPLETED, State.REFUSED):
+        return job
+    if not job.file:
+        fail(job, "The uploaded file is no longer there; upload it again.")
+        return job
+    with job.file.open("rb") as binary:
+        start(job, count_rows(binary))
+
+        def progress(processed):
+            write_progress(job.pk, processed)
+            if on_progress:
+                on_progress(processed, job.total_rows)
+
+        write_progress(job.pk, 0)
+        try:
+            import_file(job, binary, by_for(job), on_progress=progress)
+        except ImportRefused as refused:
+            refuse(job, str(refused))
+        except AlreadyCompleted:
+            pass
+        except Exception as error:
+            fail(job, f"The import stopped: {error.__class__.__name__}: {error}. Nothing was added; it may be retried.")
+            raise
+        finally:
+            forget_progress(job.pk)
+    job.refresh_from_db()
+    if job.state in (State.COMPLETED, State.REFUSED):
+        discard_file(job)
+    return job
+
+
+def discard_file(job):
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def enqueue(job):
+    """Hand a stored job to the worker (after the current transaction commits)."""
+    from .tasks import import_vins_file
+
+    ImportJob.objects.filter(pk=job.pk).update(state=State.QUEUED, error="", started_at=None, finished_at=None)
+    transaction.on_commit(lambda: import_vins_file.enqueue(str(job.pk)))
+
+
+def problem_counts(job):
+    return {name: job.counts.get("outcomes", {}).get(name, 0) for name in Outcome.PROBLEMS}
+
+
+def summary_lines(summary):
+    """The report's counts as text lines (the command prints what the page shows)."""
+    outcomes, statuses = summary.get("outcomes", {}), summary.get("statuses", {})
+    lines = [f"{Outcome.LABELS[name]}: {outcomes.get(name, 0):,}" for name in Outcome.ALL]
+    by_status = ", ".join(f"{label} {statuses.get(value, 0):,}" for value, label in Status.choices)
+    lines.insert(2, f"Added and re-added by status: {by_status}")
+    return lines
