@@ -222,3 +222,20 @@ def test_the_periodic_poll_fetches_stale_enabled_vins_and_comes_back_later(works
     assert not Reading.objects.filter(vin=disabled.vin).exists()
     assert chain.poll_task_scheduled(), "the poll has scheduled its next run"
     assert chain.stale_vins() == []
+
+
+def test_poll_readings_fetches_now_and_says_what_it_did(workspace, make_vehicle, simulated):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    enabled = make_vehicle(Status.ENABLED)
+    out = StringIO()
+
+    call_command("poll_readings", stdout=out)
+
+    assert "1 stale Enabled VIN(s)" in out.getvalue()
+    assert Reading.objects.filter(vin=enabled.vin).count() >= 2
+
+    call_command("poll_readings", "--schedule", stdout=out)
+    assert chain.poll_task_scheduled()
