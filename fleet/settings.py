@@ -221,9 +221,6 @@ OAUTH2_PROVIDER = {
 API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 API_REPORT_DAYS = env_int("API_REPORT_DAYS", 30)
-# Get Vehicle Status fetches from the provider when the newest reading is older than this (seconds).
-API_READING_FRESH_SECONDS = env_int("API_READING_FRESH_SECONDS", 300)
-API_PROVIDER_TIMEOUT_SECONDS = env_int("API_PROVIDER_TIMEOUT_SECONDS", 5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vehicles.api.auth.WorkspaceTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["vehicles.api.auth.IsApiClient"],

@@ -19,9 +19,9 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fleet.models import Make
 from vehicles import gate, transitions
 from vehicles.choices import Event, Status
+from vehicles.filters import VehicleFilterSet
 from vehicles.imports import Entry, Outcome, add_vehicles
 from vehicles.models import StatusReport, Vehicle
 from vehicles.vins import VIN_PATTERN, InvalidVin, normalise_vin, parse_odometer, validate_vin
@@ -138,14 +138,17 @@ def upload(workspace, raw_entries, who, version):
     return _summary(results)
 
 
-# --- Filters of the vehicle list (written so that a shared FilterSet can replace `filter_vehicles`) ---
+# --- Filters of the vehicle list: the FilterSet the VIN table uses; v1's status words are translated first ---
 
 
 def _parse_instant(name, value):
-    instant = parse_datetime(value)
-    if instant is None:
-        day = parse_date(value)
-        instant = dt.datetime.combine(day, dt.time.min) if day else None
+    try:
+        instant = parse_datetime(value)
+        if instant is None:
+            day = parse_date(value)
+            instant = dt.datetime.combine(day, dt.time.min) if day else None
+    except ValueError:  # well formed but impossible, e.g. month 13
+        instant = None
     if instant is None:
         raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or date-time, not {value!r}")
     if timezone.is_naive(instant):
@@ -154,23 +157,18 @@ def _parse_instant(name, value):
 
 
 def filter_vehicles(queryset, params, version):
-    if value := params.get("status"):
-        statuses = []
-        for word in value.split(","):
-            found = s.statuses_for_filter(word, version)
-            if found is None:
-                allowed = ", ".join(s.V1_STATUSES if version == "v1" else Status.values)
-                raise ApiError(400, "invalid_parameter", f"status must be one of {allowed}, not {word!r}")
-            statuses += found
-        queryset = queryset.filter(status__in=statuses)
-    if value := params.get("make"):
-        make = Make.objects.filter(name__iexact=value.strip()).first()
-        queryset = queryset.filter(make=make) if make else queryset.none()
-    if value := params.get("vin"):
-        queryset = queryset.filter(vin__startswith=normalise_vin(value))
-    if value := params.get("updated_since"):
-        queryset = queryset.filter(status_changed_at__gte=_parse_instant("updated_since", value))
-    return queryset
+    params = params.copy()
+    statuses = None
+    if version == "v1" and params.get("status"):
+        statuses = s.statuses_for_filter(params.pop("status")[0], version)
+        if statuses is None:
+            raise ApiError(400, "invalid_parameter", f"status must be one of {', '.join(s.V1_STATUSES)}")
+    filters = VehicleFilterSet(params, queryset=queryset)
+    if not filters.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items())
+        raise ApiError(400, "invalid_parameter", problems, details=filters.errors)
+    queryset = filters.qs
+    return queryset.filter(status__in=statuses) if statuses is not None else queryset
 
 
 class VehiclePages(CursorPagination):
@@ -264,7 +262,10 @@ class VehicleStatusDataView(ApiView):
         vehicle = _gated_vehicle(request, vin)
         current_reading = getattr(gate, "current_reading", None)
         if current_reading is not None:
-            reading = current_reading(vehicle, settings.API_PROVIDER_TIMEOUT_SECONDS)
+            try:
+                reading = current_reading(vehicle)  # from the provider within the request when stale
+            except gate.DataNotAvailable as exc:  # the provider has just revoked it
+                raise ApiError(403, exc.code, str(exc)) from None
         else:
             reading = gate.latest_reading(vehicle)
         return Response({"vin": vehicle.vin, "reading": s.ReadingSerializer(reading).data if reading else None})
