@@ -5,6 +5,8 @@ answer. With HTMX a view answers a fragment of the same template (`template#part
 redirect, so that every flow works with plain links and forms.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
@@ -130,8 +132,16 @@ def table_context(request, workspace, membership):
         "vehicles": page.object_list,
         "status_links": status_links(request, workspace, counts, data.get("status")),
         "query_without_page": params.urlencode(),
+        **_places(workspace, request.get_full_path()),
+    }
+
+
+def _places(workspace, here):
+    """The URLs a table or row needs: the table's, where to come back to, and that as a `next` parameter."""
+    return {
         "list_url": reverse("vehicles:list", args=[workspace.slug]),
-        "here": request.get_full_path(),
+        "here": here,
+        "next_query": urlencode({"next": here}),
     }
 
 
@@ -169,8 +179,7 @@ def vehicle_detail(request, slug, vin):
             "can_manage": membership.can_manage,
             "vehicle": vehicle,
             "history": history,
-            "list_url": reverse("vehicles:list", args=[workspace.slug]),
-            "here": request.get_full_path(),
+            **_places(workspace, request.get_full_path()),
         },
     )
 
@@ -251,7 +260,7 @@ def vehicle_action(request, slug, vin, action):
             return render(request, "vehicles/confirm.html", context, status=409)
         # The dialog says so, the row shows the current status, the counts catch up.
         context = _confirm_context(request, workspace, vehicle or Vehicle(vin=vin), event, refused)
-        context.update({"can_manage": membership.can_manage, "here": _safe_next(request, list_url), "oob": True})
+        context.update({"can_manage": membership.can_manage, "oob": True, **_places(workspace, context["next"])})
         if vehicle is None:
             gone = Vehicle.all_objects.filter(workspace=workspace, vin=vin).order_by("-deleted_at").first()
             context.update({"gone": True, "gone_pk": gone.pk})
@@ -276,8 +285,8 @@ def vehicle_action(request, slug, vin, action):
         "workspace": workspace,
         "vehicle": vehicle,
         "can_manage": membership.can_manage,
-        "here": _safe_next(request, list_url),
         "oob": True,
+        **_places(workspace, _safe_next(request, list_url)),
     }
     response = render(request, "vehicles/list.html#action-done", context)
     trigger_client_event(response, VEHICLE_CHANGED, after="settle")

@@ -1,0 +1,244 @@
+"""VIN table benchmark: server time of table pages with 1,000,000 vehicles in one workspace.
+
+    DEBUG=1 .venv/bin/python bench/table_bench.py --db sqlite      # bench/out/fleet_bench_table.sqlite3
+    DEBUG=1 .venv/bin/python bench/table_bench.py --db postgres    # database fleet_bench_table
+
+The rows are written once with raw executemany (SQLite) or COPY (PostgreSQL) into a database of their own,
+the kept counts are rebuilt (`vehicles.counts.recount`) and statistics gathered (ANALYZE); later runs reuse
+them (--rebuild starts again). Each page is rendered by the real view (RequestFactory, the whole page) and
+timed; the figure is the median. The baseline is the first page of a workspace of 1,000 vehicles in the same
+database, measured in the same run.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out"
+
+BIG, SMALL = 1_000_000, 1_000
+LIMIT_MS = 100.0
+RATIO_LIMIT = 1.5
+STATUSES = [("enabled", 60), ("pending", 15), ("incomplete", 5), ("disabled", 10), ("error", 10)]
+MAKES = {"BMW": "WBA", "Ford": "1FA", "Tesla": "5YJ", "Volvo Cars": "YV1", "Ferrari": "ZFF"}
+
+
+def configure(db):
+    if db == "sqlite":
+        OUT.mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{OUT / 'fleet_bench_table.sqlite3'}"
+    else:
+        os.environ["DATABASE_URL"] = os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fleet_bench_table"
+        )
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fleet.settings"
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DEBUG = False  # no query log: it would grow and slow every query down
+
+
+def create_database_if_missing():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    name = connection.settings_dict["NAME"]
+    params = {k: v for k, v in connection.get_connection_params().items() if k not in ("dbname", "database")}
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def rows(workspace_id, n, make_ids, seed):
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    weights = [w for _, w in STATUSES]
+    names = [s for s, _ in STATUSES]
+    makes = list(make_ids.items())
+    for serial in range(n):
+        name, make_id = makes[serial % len(makes)]
+        vin = f"{MAKES[name]}{serial:014d}"
+        status = rng.choices(names, weights)[0]
+        changed = now - timedelta(seconds=rng.randrange(365 * 24 * 3600))
+        yield (
+            workspace_id,
+            vin,
+            make_id,
+            rng.choice([None, *range(2012, 2026)]),
+            rng.randrange(0, 300_000),
+            "km",
+            status,
+            "Refused by the provider: not recognised" if status == "error" else "",
+            None,
+            None,
+            1,
+            changed,
+            changed,
+            None,
+            "",
+            "",
+        )
+
+
+COLUMNS = (
+    "workspace_id, vin, make_id, model_year, odometer, odometer_unit, status, error_reason, platform_approved_at,"
+    " provider_approved_at, approval_round, created_at, status_changed_at, deleted_at, previous_status, change_token"
+)
+
+
+def load(workspace, n, make_ids, seed):
+    from django.db import connection, transaction
+
+    table = "vehicles_vehicle"
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
+                for row in rows(workspace.pk, n, make_ids, seed):
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(COLUMNS.split(",")))
+            batch = []
+            for row in rows(workspace.pk, n, make_ids, seed):
+                batch.append(row)
+                if len(batch) == 50_000:
+                    cursor.executemany(f"INSERT INTO {table} ({COLUMNS}) VALUES ({marks})", batch)
+                    batch = []
+            if batch:
+                cursor.executemany(f"INSERT INTO {table} ({COLUMNS}) VALUES ({marks})", batch)
+    print(f"  loaded {n:,} vehicles into {workspace.slug} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def analyze():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE vehicles_vehicle")
+            cursor.execute("ANALYZE vehicles_vehiclecount")
+        else:
+            cursor.execute("ANALYZE")
+
+
+def build(rebuild):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from fleet.models import Make, Membership, Role, Workspace
+    from vehicles.counts import recount
+
+    create_database_if_missing()
+    call_command("migrate", verbosity=0)
+    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
+    workspaces = {}
+    for slug, n in (("bench-big", BIG), ("bench-small", SMALL)):
+        workspace, created = Workspace.objects.get_or_create(slug=slug, defaults={"name": slug})
+        Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.MANAGER})
+        have = workspace.vehicles.count()
+        if rebuild or have != n:
+            print(f"building {slug}: {n:,} vehicles ({connection.vendor})", flush=True)
+            workspace.vehicles.model.all_objects.filter(workspace=workspace).delete()
+            make_ids = {name: Make.objects.get_or_create(name=name)[0].pk for name in MAKES}
+            load(workspace, n, make_ids, seed=slug)
+            recount(workspace)
+            analyze()
+        workspaces[slug] = workspace
+    return user, workspaces
+
+
+def timed(view, request_for, runs):
+    for _ in range(3):
+        view(request_for())
+    times = []
+    for _ in range(runs):
+        request = request_for()
+        started = time.perf_counter()
+        response = view(request)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    return statistics.median(times), sorted(times)[int(len(times) * 0.9) - 1]
+
+
+def measure(user, workspaces, runs):
+    from django.test import RequestFactory
+    from django.urls import reverse
+    from django_htmx.middleware import HtmxDetails
+
+    from vehicles.views import vehicle_list
+
+    factory = RequestFactory()
+
+    def page(slug, **params):
+        def make():
+            request = factory.get(reverse("vehicles:list", args=[slug]), params)
+            request.user = user
+            request.htmx = HtmxDetails(request)
+            request.resolver_kwargs = {"slug": slug}
+            return request
+
+        return make
+
+    def view(request):
+        return vehicle_list(request, **request.resolver_kwargs)
+
+    scenarios = [
+        ("first page, 1,000 vehicles (baseline)", page("bench-small"), True),
+        ("first page, 1M vehicles", page("bench-big"), True),
+        ("status-filtered page (Disabled), 1M", page("bench-big", status="disabled"), True),
+        ("VIN-sorted page, 1M", page("bench-big", sort="vin"), True),
+        ("page 1,000, 1M", page("bench-big", page=1000), True),
+        ("for reference: VIN sorted descending, page 1,000, 1M", page("bench-big", sort="-vin", page=1000), False),
+        ("for reference: make filter (Tesla), 1M", page("bench-big", make="tesla"), False),
+        ("for reference: VIN prefix search, 1M", page("bench-big", vin="5YJ0000000012"), False),
+        ("for reference: last page, 1M", page("bench-big", page=20000), False),
+    ]
+    results = []
+    for label, request_for, required in scenarios:
+        median, p90 = timed(view, request_for, runs)
+        results.append((label, median, p90, required))
+        print(f"  {label:<55} median {median:7.1f} ms   p90 {p90:7.1f} ms", flush=True)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    configure(args.db)
+    from django.db import connection
+
+    user, workspaces = build(args.rebuild)
+    print(f"measuring on {connection.vendor}, {args.runs} runs each (after 3 warm-up runs)", flush=True)
+    results = measure(user, workspaces, args.runs)
+
+    baseline = results[0][1]
+    first_big = results[1][1]
+    ratio = first_big / baseline
+    failures = [label for label, median, _, required in results[1:] if required and median >= LIMIT_MS]
+    print(
+        f"first page 1M / first page 1,000 = {first_big:.1f} / {baseline:.1f} ms = {ratio:.2f}x (limit {RATIO_LIMIT}x)"
+    )
+    if ratio > RATIO_LIMIT:
+        failures.append("ratio")
+    print("RESULT:", "OK" if not failures else f"MISSED {failures}")
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
