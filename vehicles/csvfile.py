@@ -10,7 +10,6 @@ a malformed line) or has no data rows. The rows themselves are judged by the imp
 
 import codecs
 import csv
-import io
 import re
 
 from django.conf import settings
@@ -124,13 +123,26 @@ def count_rows(binary):
     return max(lines - 1, 0)
 
 
+class _NotUtf8(Exception):
+    def __init__(self, line, byte):
+        self.line, self.byte = line, byte
+
+
+def _decoded_lines(binary):
+    """The file's lines as text, decoded one by one (so that a bad byte is found with its line number)."""
+    for number, raw in enumerate(binary, 1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise _NotUtf8(number, raw[error.start : error.start + 1].hex().upper()) from None
+
+
 def read_entries(binary, delimiter=None):
     """Yield an Entry per data row (blank lines skipped); ImportRefused if the file is broken or has no rows."""
     if delimiter is None:
         delimiter = check_file(binary)
     binary.seek(0)
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(_decoded_lines(binary), delimiter=delimiter)
     line = 1
     try:
         header = next(reader)
@@ -141,9 +153,10 @@ def read_entries(binary, delimiter=None):
         line = reader.line_num + 1
         for row in reader:
             start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
+            joined = "".join(row)
+            if not joined.strip():
                 continue
-            if any(len(cell) > FIELD_MAX for cell in row):
+            if len(joined) > FIELD_MAX and any(len(cell) > FIELD_MAX for cell in row):
                 raise ImportRefused(
                     f"Line {start} has a cell longer than {FIELD_MAX:,} characters: is this a CSV file?"
                 )
@@ -156,18 +169,14 @@ def read_entries(binary, delimiter=None):
                 make_name=(row[make_at].strip() if make_at is not None and make_at < n else ""),
                 line=start,
             )
-    except UnicodeDecodeError as error:
-        byte = error.object[error.start : error.start + 1].hex().upper()
+    except _NotUtf8 as error:
         raise ImportRefused(
-            f"The file is not UTF-8 text: near line {line} it has a byte (0x{byte}) that UTF-8 does not allow "
+            f"The file is not UTF-8 text: line {error.line} has a byte (0x{error.byte}) that UTF-8 does not allow "
             f"(Latin-1 or Windows-1252?). {SAVE_AS}"
         ) from None
     except csv.Error as error:
         raise ImportRefused(f"Line {line} cannot be read as CSV: {error}.") from None
     except StopIteration:
         raise ImportRefused("The file is empty: it needs a header row with a vin column.") from None
-    finally:
-        if not binary.closed:
-            text.detach()  # the caller's file stays open
     if rows == 0:
         raise ImportRefused("The file has a header row but no data rows: there is no VIN to add.")
