@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -177,6 +178,12 @@ class VehiclePages(CursorPagination):
     page_size_query_param = "limit"
     max_page_size = 1000
     cursor_query_param = "cursor"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ApiError(400, "invalid_parameter", "cursor is not valid: use the `next` link as given") from None
 
     def get_paginated_response(self, data):
         return Response({"vehicles": data, "next": self.get_next_link()})

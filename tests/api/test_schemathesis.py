@@ -1,0 +1,59 @@
+"""Schemathesis against the live schema: no server error and no answer that breaks the schema, for every
+operation of both versions, with valid and with invalid data (bounded: a few examples per operation)."""
+
+import time
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from fleet.models import ApiClient
+from vehicles.choices import Status
+
+from .conftest import token_for
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 6, schemathesis.GenerationMode.NEGATIVE: 4}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_breaking_answer(
+    live_server, workspace, make_vehicle, fast_hashing
+):
+    for status in Status.values:
+        make_vehicle(status)
+    token = token_for(ApiClient.issue(workspace, "Schemathesis")[0])
+    headers = {"Authorization": f"Bearer {token.token}"}
+    schema = schemathesis.openapi.from_dict(
+        requests.get(f"{live_server.url}/api/schema/", headers={"Accept": "application/vnd.oai.openapi+json"}).json()
+    )
+    session = requests.Session()
+    started = time.monotonic()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 22
+
+    for operation in operations:
+        for mode, count in EXAMPLES.items():
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=count,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+                database=None,
+            )
+            def run(case):
+                case.call_and_validate(base_url=live_server.url, session=session, headers=headers, checks=CHECKS)
+
+            run()
+    assert time.monotonic() - started < 60
