@@ -9,7 +9,9 @@ from .vins import InvalidVin, parse_odometer, validate_vin
 class OneVinForm(forms.Form):
     vin = forms.CharField(label="VIN", max_length=64, help_text="16 or 17 letters and digits (no I, O or Q).")
     odometer = forms.CharField(label="Odometer (optional)", required=False, max_length=20)
-    odometer_unit = forms.ChoiceField(label="Unit", choices=OdometerUnit.choices, initial=OdometerUnit.KM)
+    odometer_unit = forms.ChoiceField(
+        label="Unit", choices=OdometerUnit.choices, initial=OdometerUnit.KM, required=False
+    )
 
     def clean_vin(self):
         try:
@@ -19,9 +21,9 @@ class OneVinForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if "odometer" in data and "odometer_unit" in data:
+        if "odometer" in data:
             try:
-                data["odometer"], data["odometer_unit"] = parse_odometer(data["odometer"], data["odometer_unit"])
+                data["odometer"], data["odometer_unit"] = parse_odometer(data["odometer"], data.get("odometer_unit"))
             except ValueError as error:
                 self.add_error("odometer", str(error)[:1].upper() + str(error)[1:])
         return data

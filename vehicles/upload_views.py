@@ -122,7 +122,7 @@ def upload_csv(request, slug):
         import_jobs.start(job, rows)
         import_jobs.import_file(job, binary, By.manager(request.user))
     except ImportRefused as refused:
-        if job.pk:
+        if not job._state.adding:
             import_jobs.refuse(job, str(refused))
         form.add_error("file", str(refused))
         return _upload_page(request, workspace, membership, csv_form=form, status=400)
