@@ -20,7 +20,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django_tasks import task
 
@@ -212,62 +212,83 @@ def provider_revoked(vin, provider_name, reason):
 _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="provider-fetch")
 
 
+def _newest_instants(vins):
+    """{vin: instant of its newest stored reading} (one GROUP BY)."""
+    rows = Reading.objects.filter(vin__in=vins).values("vin").annotate(newest=Max("recorded_at")).order_by()
+    return {row["vin"]: row["newest"] for row in rows}
+
+
+def _fetch(provider, vin, since, timeout):
+    """The provider's readings of a VIN since an instant; a revocation disables the VIN before it is re-raised."""
+    try:
+        if timeout is None:
+            return provider.fetch_status(vin, since)
+        future = _executor.submit(provider.fetch_status, vin, since)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise ProviderUnavailable(f"provider {provider.name} did not answer within {timeout} s") from None
+    except VehicleRevoked as revoked:
+        provider_revoked(vin, provider.name, revoked.reason)
+        raise
+
+
 def refresh_readings(vin, make_name, timeout=None):
-    """Fetch and store the readings recorded since the newest stored one; returns how many were new.
+    """Fetch and store the readings recorded since the newest stored one; returns how many were received.
 
     Raises ProviderUnavailable (also when `timeout` seconds pass without an answer) or VehicleRevoked (after
     disabling the VIN's Enabled vehicles, by the provider).
     """
     provider = provider_for(make_name)
-    since = Reading.objects.filter(vin=vin).order_by("-recorded_at").values_list("recorded_at", flat=True).first()
-    try:
-        if timeout is None:
-            data = provider.fetch_status(vin, since)
-        else:
-            future = _executor.submit(provider.fetch_status, vin, since)
-            try:
-                data = future.result(timeout=timeout)
-            except FutureTimeout:
-                future.cancel()
-                raise ProviderUnavailable(f"provider {provider.name} did not answer within {timeout} s") from None
-    except VehicleRevoked as revoked:
-        provider_revoked(vin, provider.name, revoked.reason)
-        raise
+    data = _fetch(provider, vin, _newest_instants([vin]).get(vin), timeout)
     return store_readings(vin, provider.name, data)
 
 
 READING_FIELDS = ("odometer_km", "latitude", "longitude", "fuel_level", "battery_level", "ignition", "speed_kmh")
 
 
-def store_readings(vin, provider_name, data):
-    """Store a provider's readings (ReadingData) of a VIN; instants already stored are skipped. Returns how
-    many were new."""
-    rows = [
+def _rows(vin, provider_name, data):
+    return [
         Reading(
             vin=vin, recorded_at=d.recorded_at, provider=provider_name, **{f: getattr(d, f) for f in READING_FIELDS}
         )
         for d in data
     ]
-    if not rows:
-        return 0
-    before = Reading.objects.filter(vin=vin).count()
+
+
+def store_readings(vin, provider_name, data):
+    """Store a provider's readings (ReadingData) of a VIN; instants already stored are skipped. Returns how
+    many were received."""
+    rows = _rows(vin, provider_name, data)
     Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return Reading.objects.filter(vin=vin).count() - before
+    return len(rows)
 
 
-@task()
-def fetch_readings(pairs):
-    """Fetch fresh readings for [vin, make name] pairs; a failure of one VIN never stops the others."""
-    stored = revoked = failed = 0
+def refresh_many(pairs):
+    """Fetch fresh readings for [vin, make name] pairs in a constant number of queries (plus one transition per
+    revoked VIN); a failure of one VIN never stops the others. Returns (received, revoked, failed)."""
+    since = _newest_instants([vin for vin, _ in pairs])
+    providers = {}
+    rows, revoked, failed = [], 0, 0
     for vin, make_name in pairs:
+        provider = providers.get(make_name) or providers.setdefault(make_name, provider_for(make_name))
         try:
-            stored += refresh_readings(vin, make_name)
+            rows += _rows(vin, provider.name, _fetch(provider, vin, since.get(vin), None))
         except VehicleRevoked:
             revoked += 1
         except ProviderUnavailable as error:
             failed += 1
             logger.warning("Readings of VIN %s not fetched: %s", vin, error)
-    return {"stored": stored, "revoked": revoked, "failed": failed}
+    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows), revoked, failed
+
+
+@task()
+def fetch_readings(pairs):
+    """Fetch fresh readings for [vin, make name] pairs (a batch of the periodic poll, or newly Enabled VINs)."""
+    received, revoked, failed = refresh_many(pairs)
+    return {"received": received, "revoked": revoked, "failed": failed}
 
 
 def stale_vins():
@@ -295,9 +316,10 @@ def poll_task_scheduled():
 
 
 def ensure_polling():
-    """Schedule the periodic poll unless it is already scheduled (or running)."""
+    """Schedule the periodic poll (its first run one interval from now) unless it is already scheduled."""
     if not poll_task_scheduled():
-        poll_readings.enqueue()
+        interval = setting("READING_POLL_INTERVAL_SECONDS", 900)
+        poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
 
 
 @task()

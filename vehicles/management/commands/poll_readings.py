@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from vehicles import chain
-from vehicles.providers import ProviderUnavailable, VehicleRevoked
 
 
 class Command(BaseCommand):
@@ -26,17 +25,11 @@ class Command(BaseCommand):
             )
             return
         pairs = chain.stale_vins()
-        stored = revoked = failed = 0
-        for vin, make_name in pairs:
-            try:
-                stored += chain.refresh_readings(vin, make_name)
-            except VehicleRevoked as error:
-                revoked += 1
-                self.stderr.write(f"VIN {vin} was revoked by its provider ({error.reason}): now Disabled.")
-            except ProviderUnavailable as error:
-                failed += 1
-                self.stderr.write(f"VIN {vin}: no data fetched ({error}).")
+        received = revoked = failed = 0
+        for start in range(0, len(pairs), 500):
+            r, v, f = chain.refresh_many(pairs[start : start + 500])
+            received, revoked, failed = received + r, revoked + v, failed + f
         self.stdout.write(
-            f"{len(pairs)} stale Enabled VIN(s): {stored} new reading(s) stored; "
-            f"{revoked} revoked by the provider; {failed} not reachable."
+            f"{len(pairs)} stale Enabled VIN(s): {received} reading(s) received; "
+            f"{revoked} revoked by the provider (now Disabled); {failed} not reachable (see the log)."
         )
