@@ -339,3 +339,16 @@ def test_anonymous_calls_change_nothing(make_vehicle):
     assert post(APIClient(), f"{V2}disable", {"vins": [enabled.vin]}).status_code == 401
     enabled.refresh_from_db()
     assert enabled.status == Status.ENABLED
+
+
+def test_updated_since_with_any_offset_is_compared_in_utc(api, make_vehicle):
+    vehicle = make_vehicle("pending")
+    response = api.get(V2, {"updated_since": "0268-04-05T04:52:58-18:01"})
+    assert response.status_code == 200
+    assert [v["vin"] for v in response.json()["vehicles"]] == [vehicle.vin]
+
+
+def test_a_nul_character_in_a_filter_is_a_400(api):
+    response = api.get(V2, {"make": "BM\x00W"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_parameter"

@@ -154,11 +154,18 @@ def _parse_instant(name, value):
         raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or date-time, not {value!r}")
     if timezone.is_naive(instant):
         instant = timezone.make_aware(instant, dt.UTC)
-    return instant
+    try:
+        return instant.astimezone(dt.UTC)  # offsets beyond what a database accepts are gone after this
+    except OverflowError:
+        raise ApiError(400, "invalid_parameter", f"{name} is out of range: {value!r}") from None
 
 
 def filter_vehicles(queryset, params, version):
     params = params.copy()
+    if any("\x00" in value for _, values in params.lists() for value in values):
+        raise ApiError(400, "invalid_parameter", "query parameters must not contain NUL characters")
+    if params.get("updated_since"):
+        params["updated_since"] = _parse_instant("updated_since", params["updated_since"]).isoformat()
     statuses = None
     if version == "v1" and params.get("status"):
         statuses = s.statuses_for_filter(params.pop("status")[0], version)
@@ -201,7 +208,11 @@ class ApiView(APIView):
         return s.for_version(self.api_version)
 
     def vehicle_or_404(self, vin):
-        vehicle = Vehicle.objects.filter(workspace=workspace_of(self.request), vin=normalise_vin(vin)).first()
+        vehicle = (
+            Vehicle.objects.filter(workspace=workspace_of(self.request), vin=normalise_vin(vin)).first()
+            if looks_like_vin(vin)
+            else None
+        )
         if vehicle is None:
             raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
         return vehicle
@@ -253,7 +264,17 @@ class VehicleDisableView(VehicleEventView):
     event = Event.DISABLE
 
 
+def looks_like_vin(value):
+    try:
+        validate_vin(value)
+    except InvalidVin:
+        return False
+    return True
+
+
 def _gated_vehicle(request, vin):
+    if not looks_like_vin(vin):  # never stored, so unknown: no need to ask the database
+        raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
     try:
         return gate.vehicle_for_data(workspace_of(request), vin)
     except gate.VehicleNotFound as exc:
