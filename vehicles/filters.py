@@ -23,6 +23,12 @@ class VehicleFilterSet(django_filters.FilterSet):
         fields = ["status", "make", "vin", "updated_since"]
 
     def filter_vin_prefix(self, queryset, name, value):
-        """VINs are stored trimmed and upper-cased; a search is normalised the same way."""
+        """VINs are stored trimmed and upper-cased; a search is normalised the same way.
+
+        The range (prefix … prefix padded with Z, the highest VIN character) lets the database use its index on
+        (workspace, vin) whatever its collation; LIKE alone can use it only under the C collation.
+        """
         prefix = value.strip().upper()
-        return queryset.filter(vin__startswith=prefix) if prefix else queryset
+        if not prefix:
+            return queryset
+        return queryset.filter(vin__gte=prefix, vin__lte=prefix.ljust(17, "Z"), vin__startswith=prefix)

@@ -3,6 +3,21 @@
 (function () {
   "use strict";
   var lastInvoker = null; // id of the menu button that opened the current dialog
+  var returnTo = null; // where focus goes back once the dialog is closed, even if that row is swapped later
+
+  function restoreFocus() {
+    if (!returnTo) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && active.id !== returnTo) return;
+    var back = document.getElementById(returnTo) || document.getElementById("vehicle-table") || document.getElementById("main");
+    if (back && active !== back) back.focus();
+  }
+  // A row replaced after the dialog closed (its new status, out of band) takes focus back to its new button.
+  document.addEventListener("htmx:afterSettle", restoreFocus);
+  document.addEventListener("htmx:oobAfterSwap", restoreFocus);
+  document.addEventListener("focusin", function (e) {
+    if (returnTo && e.target.id !== returnTo && e.target !== document.getElementById("vehicle-table")) returnTo = null;
+  });
 
   function items(menu) {
     return Array.prototype.slice.call(menu.querySelectorAll('[role="menuitem"]'));
@@ -69,16 +84,16 @@
     return document.querySelector("#dialog-slot dialog");
   }
 
-  // A dialog fragment has landed: open it as a modal. Closing it (Cancel, Escape, success) removes it.
-  document.addEventListener("htmx:afterSwap", function (e) {
+  // A dialog fragment has landed and htmx has processed it (after settle, so that its form already posts with
+  // HTMX): open it as a modal. Closing it (Cancel, Escape, success) removes it.
+  document.addEventListener("htmx:afterSettle", function (e) {
     if (!e.detail.target || e.detail.target.id !== "dialog-slot") return;
     var dialog = currentDialog();
     if (!dialog || dialog.open) return;
     dialog.addEventListener("close", function () {
       dialog.remove();
-      var back = lastInvoker && document.getElementById(lastInvoker);
-      if (!back) back = document.getElementById("vehicle-table") || document.getElementById("main");
-      if (back) back.focus();
+      returnTo = lastInvoker;
+      restoreFocus();
     });
     dialog.showModal();
   });
