@@ -83,14 +83,16 @@ def test_a_named_make_is_matched_without_regard_to_case_and_wins_over_the_vins_o
     assert Vehicle.objects.get(pk=result.vehicle_id).make == bmw_active
 
 
-def test_an_unknown_named_make_is_invalid_and_creates_no_make(workspace):
+def test_an_unknown_named_make_is_a_make_not_found_the_vin_goes_to_error_and_no_make_is_created(workspace):
     makes = Make.objects.count()
 
     [result] = add_vehicles(workspace, [Entry(vin=new_vin("WBA"), make_name="Trabbi Deluxe", line=4)], SYSTEM)
 
-    assert result.outcome == Outcome.INVALID
-    assert result.reason == "make 'Trabbi Deluxe' is not a known maker"
-    assert Make.objects.count() == makes and not Vehicle.objects.exists()
+    assert (result.outcome, result.status) == (Outcome.ADDED, Status.ERROR)
+    vehicle = Vehicle.objects.get()
+    reason = "Make not found: 'Trabbi Deluxe' is not the name of a known maker"
+    assert (vehicle.make, vehicle.error_reason, vehicle.history.get().reason) == (None, reason, reason)
+    assert Make.objects.count() == makes
 
 
 def test_a_vin_already_in_the_workspace_is_a_duplicate_and_nothing_changes(workspace, make_vehicle):

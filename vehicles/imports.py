@@ -191,11 +191,11 @@ class ImportRun:
         statuses = self.summary["statuses"]
         results = [None] * len(batch) if self.on_results else None
         problems = []
-        candidates = []  # (entry, vin, odometer, unit, make_id, status, index in the batch)
+        candidates = []  # (entry, vin, odometer, unit, make_id, status, index in the batch, error reason)
         seen = self.seen
         for index, entry in enumerate(batch):
             self.processed += 1
-            vin, odometer, unit, make_id, reason = self._check(entry)
+            vin, odometer, unit, make_id, error_reason, reason = self._check(entry)
             if reason:
                 outcome = Outcome.INVALID
             elif vin in seen:
@@ -205,7 +205,7 @@ class ImportRun:
             else:
                 seen[vin] = entry.line or 0
                 status = initial_status(make_id, make_id in self.active)
-                candidates.append((entry, vin, odometer, unit, make_id, status, index))
+                candidates.append((entry, vin, odometer, unit, make_id, status, index, error_reason))
                 continue
             outcomes[outcome] += 1
             value = vin or str(entry.vin if entry.vin is not None else "")
@@ -226,13 +226,14 @@ class ImportRun:
         new_ids = self.writer.insert_vehicles(self.workspace.pk, new)
         self.writer.revive_vehicles(revived)
         self.writer.insert_history(
-            [(pk, c[5]) for pk, c in zip(new_ids, new, strict=True)] + [(pk, c[5], DELETED) for pk, c in revived]
+            [(pk, c[5], "", c[7]) for pk, c in zip(new_ids, new, strict=True)]
+            + [(pk, c[5], DELETED, c[7]) for pk, c in revived]
         )
 
         ws = self.workspace.pk
         ids = dict(zip((c[1] for c in new), new_ids, strict=True))
         ids.update((c[1], pk) for pk, c in revived)
-        for entry, vin, _odometer, _unit, make_id, status, index in candidates:
+        for entry, vin, _odometer, _unit, make_id, status, index, _error in candidates:
             pk = ids.get(vin)
             if pk is None:
                 outcomes[Outcome.DUPLICATE] += 1
@@ -258,7 +259,8 @@ class ImportRun:
             self.on_problems(problems)
 
     def _check(self, entry):
-        """(vin, odometer, unit, make_id, reason) — reason says everything that is wrong, or is empty."""
+        """(vin, odometer, unit, make_id, error reason, problem): the problem says everything that is wrong with
+        the entry (or is empty); the error reason is why a valid entry's VIN goes to Error (no make found)."""
         problems = []
         try:
             vin = validate_vin(entry.vin)
@@ -270,19 +272,19 @@ class ImportRun:
             odometer, unit = parse_odometer(odometer, unit)
         except ValueError as error:
             problems.append(str(error))
-        make_id = None
-        if vin or entry.make_name:
-            make_id = self._make_for(vin, entry.make_name)
-            if isinstance(make_id, str):
-                problems.append(make_id)
-                make_id = None
         if problems:
-            return vin, None, "km", None, "; ".join(problems)
+            return vin, None, "km", None, "", "; ".join(problems)
+        make_id = self._make_for(vin, entry.make_name)
+        error_reason = ""
+        if isinstance(make_id, str):  # a named make that no maker has: no make can be found (SPEC: Error)
+            make_id, error_reason = None, make_id
+        elif make_id is None:
+            error_reason = MAKE_NOT_FOUND
         entry.vin, entry.odometer, entry.odometer_unit = vin, odometer, unit
-        return vin, odometer, unit, make_id, ""
+        return vin, odometer, unit, make_id, error_reason, ""
 
     def _make_for(self, vin, named):
-        """The make's id, None when no make can be found (→ Error), or a message for an unknown named make."""
+        """The make's id, None when the VIN names no maker, or the reason when the named make is unknown."""
         key = named.strip().lower() if named else vin[:3]
         if key in self.makes:
             return self.makes[key]
@@ -292,7 +294,7 @@ class ImportRun:
             if make is None:
                 known = maker_names().get(name.lower())
                 if known is None:
-                    self.makes[key] = f"make {name!r} is not a known maker"
+                    self.makes[key] = f"Make not found: {name!r} is not the name of a known maker"
                     return self.makes[key]
                 make = _get_or_create_make(known)
         else:
@@ -389,8 +391,8 @@ class BulkWriter:
         ids = self._allocate_ids(len(new))
         constants = self.vehicle_constants
         rows = [
-            (pk, workspace_id, vin, odometer, unit, make_id, status, "" if make_id else MAKE_NOT_FOUND) + constants
-            for pk, (_entry, vin, odometer, unit, make_id, status, _index) in zip(ids, new, strict=True)
+            (pk, workspace_id, vin, odometer, unit, make_id, status, error) + constants
+            for pk, (_entry, vin, odometer, unit, make_id, status, _index, error) in zip(ids, new, strict=True)
         ]
         self._insert(self.vehicle_table, self.vehicle_columns, rows)
         return ids
@@ -406,27 +408,18 @@ class BulkWriter:
             "WHERE id = %s AND deleted_at IS NOT NULL"
         )
         rows = [
-            (make_id, odometer, unit, status, "" if make_id else MAKE_NOT_FOUND, self.at, DELETED, pk)
-            for pk, (_entry, _vin, odometer, unit, make_id, status, _index) in revived
+            (make_id, odometer, unit, status, error, self.at, DELETED, pk)
+            for pk, (_entry, _vin, odometer, unit, make_id, status, _index, error) in revived
         ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
     def insert_history(self, changes):
-        """One history row per vehicle: (pk, status) for a new one, (pk, status, DELETED) for a revived one."""
+        """One history row per vehicle, from (pk, status, status before: "" or DELETED, error reason)."""
         if not changes:
             return
         constants = self.history_constants
-        rows = [
-            (
-                change[0],
-                change[2] if len(change) > 2 else "",
-                change[1],
-                MAKE_NOT_FOUND if change[1] == Status.ERROR else "",
-            )
-            + constants
-            for change in changes
-        ]
+        rows = [(pk, before, status, error) + constants for pk, status, before, error in changes]
         self._insert(self.history_table, self.history_columns, rows)
 
     def insert_rows(self, model, values, rows):
