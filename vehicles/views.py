@@ -278,7 +278,7 @@ def vehicle_action(request, slug, vin, action):
         if vehicle.is_deleted and target.startswith(detail_url):
             target = list_url
         return HttpResponseRedirect(target)
-    if request.htmx.current_url_abs_path and request.htmx.current_url_abs_path.startswith(detail_url):
+    if (request.htmx.current_url_abs_path or "").split("?")[0] == detail_url:
         # Acting from the vehicle page: show it again (or the table, when the vehicle is gone).
         return HttpResponseClientRedirect(list_url) if vehicle.is_deleted else HttpResponseClientRefresh()
     context = {
