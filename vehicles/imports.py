@@ -17,6 +17,8 @@ written here in bulk because an upload is the one event that creates rows rather
 
 import functools
 import json
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
@@ -151,18 +153,17 @@ class ImportRun:
 
     # --- the run -------------------------------------------------------------------------------------
     def run(self, entries):
-        from .models import Vehicle
-
         self.now = timezone.now()
-        self.seen = {}  # VIN -> line (or 0) of its first valid occurrence in this run
         self.makes = {}  # VIN prefix or named make (lower case) -> make id, None (not found) or an error
         self.deltas = Counter()
-        self.pending = []
+        self.pending = array("q")
+        # What this run wrote, to tell a VIN repeated in the input from one that was here before without
+        # keeping every VIN in memory (a million rows): the ids of the new vehicles (ascending) and their
+        # lines, and the ids of the revived and duplicate vehicles with theirs.
+        self.new_ids, self.new_lines = array("q"), array("q")
+        self.touched = {}
         with transaction.atomic():
             self._lock_workspace()
-            # A workspace that never had a vehicle needs no existence lookups: nobody else can add one while
-            # this transaction holds the workspace's lock, and repeats within the run are caught by `seen`.
-            self.fresh = not Vehicle.all_objects.filter(workspace=self.workspace).exists()
             self.active = set(
                 MakeActivation.objects.filter(workspace=self.workspace, state=MakeActivation.State.ACTIVE).values_list(
                     "make_id", flat=True
@@ -175,7 +176,7 @@ class ImportRun:
                     self.on_progress(self.processed)
             adjust(self.deltas)
             if self.pending:
-                pending = self.pending
+                pending = self.pending.tolist()
                 transaction.on_commit(lambda: entered_pending.send(sender=Event.UPLOAD, vehicle_ids=pending))
             if self.before_commit:
                 self.before_commit(self.summary)
@@ -186,71 +187,84 @@ class ImportRun:
         if connection.vendor != "sqlite":
             list(Workspace.objects.select_for_update().filter(pk=self.workspace.pk).values_list("pk"))
 
+    def _first_line(self, pk):
+        """The line on which this run met the vehicle's VIN first, or None if this run has not met it."""
+        if pk in self.touched:
+            return self.touched[pk]
+        ids = self.new_ids
+        if ids and pk >= ids[0]:
+            i = bisect_left(ids, pk)
+            if i < len(ids) and ids[i] == pk:
+                return self.new_lines[i]
+        return None
+
     def _handle(self, batch):
         outcomes = self.summary["outcomes"]
         statuses = self.summary["statuses"]
         results = [None] * len(batch) if self.on_results else None
         problems = []
+
+        def problem(index, entry, value, outcome, reason, vehicle_id=None):
+            outcomes[outcome] += 1
+            problems.append((entry.line or 0, value[:PROBLEM_VALUE_MAX], outcome, reason))
+            if results is not None:
+                results[index] = Result(entry, outcome, reason=reason, vehicle_id=vehicle_id)
+
+        def repeated(vin, first):
+            return f"VIN {vin} is repeated in the file" + (f" (first on line {first})" if first else "")
+
         candidates = []  # (entry, vin, odometer, unit, make_id, status, index in the batch, error reason)
-        seen = self.seen
+        first_in_batch = {}
         for index, entry in enumerate(batch):
             self.processed += 1
             vin, odometer, unit, make_id, error_reason, reason = self._check(entry)
             if reason:
-                outcome = Outcome.INVALID
-            elif vin in seen:
-                outcome = Outcome.REPEATED
-                first = seen[vin]
-                reason = f"VIN {vin} is repeated in the file" + (f" (first on line {first})" if first else "")
+                problem(index, entry, vin or str(entry.vin if entry.vin is not None else ""), Outcome.INVALID, reason)
+            elif vin in first_in_batch:
+                problem(index, entry, vin, Outcome.REPEATED, repeated(vin, first_in_batch[vin]))
             else:
-                seen[vin] = entry.line or 0
+                first_in_batch[vin] = entry.line or 0
                 status = initial_status(make_id, make_id in self.active)
                 candidates.append((entry, vin, odometer, unit, make_id, status, index, error_reason))
-                continue
-            outcomes[outcome] += 1
-            value = vin or str(entry.vin if entry.vin is not None else "")
-            problems.append((entry.line or 0, value[:PROBLEM_VALUE_MAX], outcome, reason))
-            if results is not None:
-                results[index] = Result(entry, outcome, reason=reason)
 
-        existing = {} if self.fresh else self.writer.existing(self.workspace.pk, [c[1] for c in candidates])
-        new, revived, duplicate_ids = [], [], {}
+        existing = self.writer.existing(self.workspace.pk, [c[1] for c in candidates])
+        new, revived = [], []
         for candidate in candidates:
-            found = existing.get(candidate[1])
+            entry, vin, index = candidate[0], candidate[1], candidate[6]
+            found = existing.get(vin)
             if found is None:
                 new.append(candidate)
-            elif found[1]:  # deleted earlier: the same row comes back
-                revived.append((found[0], candidate))
+                continue
+            pk, deleted = found
+            first = self._first_line(pk)
+            if first is not None:
+                problem(index, entry, vin, Outcome.REPEATED, repeated(vin, first), pk)
+            elif deleted:  # deleted earlier: the same row comes back
+                revived.append((pk, candidate))
+                self.touched[pk] = entry.line or 0
             else:
-                duplicate_ids[candidate[1]] = found[0]
+                problem(index, entry, vin, Outcome.DUPLICATE, f"VIN {vin} is already in this workspace", pk)
+                self.touched[pk] = entry.line or 0
+
         new_ids = self.writer.insert_vehicles(self.workspace.pk, new)
         self.writer.revive_vehicles(revived)
         self.writer.insert_history(
             [(pk, c[5], "", c[7]) for pk, c in zip(new_ids, new, strict=True)]
             + [(pk, c[5], DELETED, c[7]) for pk, c in revived]
         )
+        self.new_ids.extend(new_ids)
+        self.new_lines.extend(c[0].line or 0 for c in new)
 
         ws = self.workspace.pk
-        ids = dict(zip((c[1] for c in new), new_ids, strict=True))
-        ids.update((c[1], pk) for pk, c in revived)
-        for entry, vin, _odometer, _unit, make_id, status, index, _error in candidates:
-            pk = ids.get(vin)
-            if pk is None:
-                outcomes[Outcome.DUPLICATE] += 1
-                reason = f"VIN {vin} is already in this workspace"
-                problems.append((entry.line or 0, vin, Outcome.DUPLICATE, reason))
+        for outcome, written in ((Outcome.ADDED, zip(new_ids, new, strict=True)), (Outcome.READDED, revived)):
+            for pk, (entry, _vin, _odometer, _unit, make_id, status, index, _error) in written:
+                outcomes[outcome] += 1
+                self.deltas[(ws, make_id or 0, status)] += 1
+                statuses[status] += 1
+                if status == Status.PENDING:
+                    self.pending.append(pk)
                 if results is not None:
-                    results[index] = Result(entry, Outcome.DUPLICATE, reason=reason, vehicle_id=duplicate_ids[vin])
-                continue
-            self.deltas[(ws, make_id or 0, status)] += 1
-            statuses[status] += 1
-            if status == Status.PENDING:
-                self.pending.append(pk)
-            if results is not None:
-                outcome = Outcome.READDED if vin in existing else Outcome.ADDED
-                results[index] = Result(entry, outcome, status=status, vehicle_id=pk)
-        outcomes[Outcome.ADDED] += len(new)
-        outcomes[Outcome.READDED] += len(revived)
+                    results[index] = Result(entry, outcome, status=status, vehicle_id=pk)
 
         if results is not None:
             self.on_results(results)
@@ -383,7 +397,7 @@ class BulkWriter:
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                 [self.vehicle_table, n],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return sorted(row[0] for row in cursor.fetchall())  # ascending, as `_first_line` needs
 
     def insert_vehicles(self, workspace_id, new):
         if not new:
