@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .choices import Status
-from .csvfile import check_file, count_rows, read_entries
+from .csvfile import check_file, check_size, count_rows, read_entries
 from .imports import ImportRefused, ImportRun, Outcome
 from .models import ImportJob, ImportProblem
 from .transitions import By
@@ -146,7 +146,13 @@ def run_job(job_id, *, on_progress=None):
     if not job.file:
         fail(job, "The uploaded file is no longer there; upload it again.")
         return job
-    with job.file.open("rb") as binary:
+    try:
+        check_size(job.file.size)
+    except ImportRefused as refused:
+        refuse(job, str(refused))
+        discard_file(job)
+        return job
+    with _open_stored(job.file) as binary:
         start(job, count_rows(binary))
 
         def progress(processed):
@@ -170,6 +176,14 @@ def run_job(job_id, *, on_progress=None):
     if job.state in (State.COMPLETED, State.REFUSED):
         discard_file(job)
     return job
+
+
+def _open_stored(file):
+    """The stored upload as a plain binary file (fast line iteration) where the storage has paths."""
+    try:
+        return open(file.path, "rb")  # noqa: SIM115
+    except NotImplementedError:
+        return file.open("rb")
 
 
 def discard_file(job):
