@@ -239,3 +239,29 @@ def test_poll_readings_fetches_now_and_says_what_it_did(workspace, make_vehicle,
 
     call_command("poll_readings", "--schedule", stdout=out)
     assert chain.poll_task_scheduled()
+
+
+class BrokenProvider:
+    """An integration with a bug: every call raises something that is not ProviderUnavailable."""
+
+    name = "broken"
+
+    def request_enablement(self, vins):
+        raise KeyError("status")
+
+    def fetch_status(self, vin, since=None):
+        raise KeyError("odometer")
+
+
+def test_a_provider_with_a_bug_is_treated_as_a_failure_and_never_leaves_a_vin_pending(
+    workspace, bmw_active, simulated, settings
+):
+    settings.VEHICLE_PROVIDERS = {"default": "tests.test_chain.BrokenProvider"}
+    vehicle = add_vehicle(workspace)
+
+    run_worker()
+
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.ERROR
+    assert "unexpected provider error (KeyError" in vehicle.error_reason
+    assert not tasks_named("request_enablement").filter(status=TaskResultStatus.FAILED).exists()

@@ -137,6 +137,9 @@ def request_enablement(make_name, pairs, attempt=1, check=False):
         failure = ""
     except ProviderUnavailable as error:
         answers, failure = {}, str(error) or "provider unavailable"
+    except Exception as error:  # an integration's bug must not leave VINs Pending for ever: retried, then Error
+        logger.exception("Provider %s failed on an enablement request", provider.name)
+        answers, failure = {}, f"unexpected provider error ({type(error).__name__}: {error})"
 
     approved, refused, undecided, failed = defaultdict(list), defaultdict(list), [], defaultdict(list)
     wait = 0
@@ -280,6 +283,9 @@ def refresh_many(pairs):
         except ProviderUnavailable as error:
             failed += 1
             logger.warning("Readings of VIN %s not fetched: %s", vin, error)
+        except Exception:  # one integration's bug never stops the other VINs' fetches
+            failed += 1
+            logger.exception("Provider %s failed on the readings of VIN %s", provider.name, vin)
     Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows), revoked, failed
 
