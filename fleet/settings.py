@@ -273,6 +273,7 @@ SIMULATED_PROVIDER = {
 PROVIDER_BATCH_SIZE = env_int("PROVIDER_BATCH_SIZE", 500)  # VINs per provider request
 PROVIDER_MAX_ATTEMPTS = env_int("PROVIDER_MAX_ATTEMPTS", 5)  # then the VIN goes to Error with the reason
 PROVIDER_RETRY_BACKOFF_SECONDS = env_int("PROVIDER_RETRY_BACKOFF_SECONDS", 5)  # doubled at each attempt
+PROVIDER_RESUME_AFTER_SECONDS = env_int("PROVIDER_RESUME_AFTER_SECONDS", 3600)  # a lost chain task is restarted
 READING_MAX_AGE_SECONDS = env_int("READING_MAX_AGE_SECONDS", 300)  # older: fetched again from the provider
 READING_FETCH_TIMEOUT_SECONDS = env_int("READING_FETCH_TIMEOUT_SECONDS", 5)  # within a page or API request
 READING_POLL_INTERVAL_SECONDS = env_int("READING_POLL_INTERVAL_SECONDS", 900)  # the worker's periodic fetch

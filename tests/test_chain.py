@@ -265,3 +265,22 @@ def test_a_provider_with_a_bug_is_treated_as_a_failure_and_never_leaves_a_vin_pe
     assert vehicle.status == Status.ERROR
     assert "unexpected provider error (KeyError" in vehicle.error_reason
     assert not tasks_named("request_enablement").filter(status=TaskResultStatus.FAILED).exists()
+
+
+def test_the_periodic_poll_restarts_the_chain_of_a_vin_whose_task_was_lost(workspace, bmw_active, simulated, settings):
+    settings.PROVIDER_RESUME_AFTER_SECONDS = 0
+    vehicle = add_vehicle(workspace)
+    DBTaskResult.objects.all().delete()  # the queue was purged: nothing will ask the provider
+
+    chain.poll_readings.enqueue(reschedule=False)
+    run_worker()
+
+    vehicle.refresh_from_db()
+    assert vehicle.provider_approved_at is not None
+
+
+def test_the_periodic_poll_leaves_a_chain_under_way_alone(workspace, bmw_active, simulated, settings):
+    settings.PROVIDER_RESUME_AFTER_SECONDS = 0
+    add_vehicle(workspace)  # its start_approvals task is queued
+
+    assert chain.resume_stalled() == 0

@@ -8,7 +8,8 @@
                 undecided → asked again later; transient failure → retried with backoff (run_after), and after
                 PROVIDER_MAX_ATTEMPTS → Error with the reason.
     poll_readings (worker, re-enqueues itself every READING_POLL_INTERVAL_SECONDS): fetches fresh readings of
-        every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS.
+        every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS, and restarts the chain of
+        VINs left Pending without any queued chain task (a lost task) for PROVIDER_RESUME_AFTER_SECONDS.
 
 With no worker running nothing changes by itself: the receiver only enqueues.
 """
@@ -312,13 +313,33 @@ def stale_vins():
     return [list(row) for row in rows]
 
 
-def poll_task_scheduled():
+def _scheduled(*tasks):
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(
-        task_path=poll_readings.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+        task_path__in=[t.module_path for t in tasks], status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
     ).exists()
+
+
+def poll_task_scheduled():
+    return _scheduled(poll_readings)
+
+
+def resume_stalled():
+    """Restart the chain for VINs Pending without the provider's answer for longer than PROVIDER_RESUME_AFTER_SECONDS
+    while no chain task is queued (their task was lost: a crashed worker, a purged queue). Returns how many."""
+    if _scheduled(start_approvals, request_enablement):
+        return 0
+    before = timezone.now() - timedelta(seconds=setting("PROVIDER_RESUME_AFTER_SECONDS", 3600))
+    ids = list(
+        Vehicle.objects.filter(
+            status=Status.PENDING, provider_approved_at__isnull=True, status_changed_at__lt=before
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        start_approvals.enqueue(to_spans(ids))
+    return len(ids)
 
 
 def ensure_polling():
@@ -330,11 +351,13 @@ def ensure_polling():
 
 @task()
 def poll_readings(reschedule=True):
-    """Fetch fresh readings for the stale Enabled VINs (in batches), then come back after the poll interval."""
+    """Fetch fresh readings for the stale Enabled VINs (in batches), restart stalled approval chains, then come
+    back after the poll interval."""
     pairs = stale_vins()
     for batch in _chunks(pairs, setting("PROVIDER_BATCH_SIZE", 500)):
         fetch_readings.enqueue(batch)
+    resumed = resume_stalled()
     if reschedule:
         interval = setting("READING_POLL_INTERVAL_SECONDS", 900)
         poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
-    return {"stale": len(pairs)}
+    return {"stale": len(pairs), "resumed": resumed}
