@@ -104,3 +104,19 @@ def test_a_make_can_have_its_own_provider(settings):
 
     assert provider_for("Tesla").name == "slow"
     assert provider_for("BMW").name == "simulated"
+
+
+@pytest.mark.django_db
+def test_the_vehicle_page_includes_the_data_for_a_viewer_too(client, viewer, workspace, make_vehicle, simulated):
+    from django.urls import reverse
+
+    enabled = make_vehicle(Status.ENABLED)
+    disabled = make_vehicle(Status.DISABLED)
+    client.force_login(viewer)
+
+    page = client.get(reverse("vehicles:detail", args=[workspace.slug, enabled.vin]))
+    assert page.status_code == 200
+    assert "Vehicle status data" in page.text and "<svg" in page.text
+
+    page = client.get(reverse("vehicles:detail", args=[workspace.slug, disabled.vin]))
+    assert "This vehicle is disabled" in page.text and "<svg" not in page.text
