@@ -144,6 +144,10 @@ CACHES = {
     )
 }
 
+if TESTING:
+    # Tests log the cast in hundreds of times: a fast hash there, the strong default everywhere else.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
