@@ -8,14 +8,17 @@ from oauth2_provider.models import AccessToken
 from rest_framework.test import APIClient
 
 from fleet.models import ApiClient
+from vehicles.api import throttling
 
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limits(db):
     """Rate-limit counters live in the cache, which outlives a test's transaction."""
     cache.clear()
+    throttling.reset()
     yield
     cache.clear()
+    throttling.reset()
 
 
 @pytest.fixture
