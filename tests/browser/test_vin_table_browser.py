@@ -165,6 +165,12 @@ def test_bulk_action_with_one_confirmation(live_server, login, page, screenshot,
     assert [status_of(fleet[k]) for k in ("enabled", "enabled_too", "pending")] == ["disabled", "disabled", "pending"]
     screenshot("bulk-done")
 
+    # On a phone the rows become cards; the menu still opens.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("button", name=f"Actions for {fleet['incomplete'].vin}", exact=True).click()
+    expect(page.get_by_role("menuitem", name="Delete", exact=True)).to_be_visible()
+    screenshot("phone")
+
 
 def test_the_vehicle_page_is_accessible_and_offers_the_actions(live_server, login, page, screenshot, axe, fleet):
     from fleet.models import Membership, Role
