@@ -6,7 +6,7 @@
 The rows are written once with raw executemany (SQLite) or COPY (PostgreSQL) into a database of their own,
 the kept counts are rebuilt (`vehicles.counts.recount`) and statistics gathered (ANALYZE); later runs reuse
 them (--rebuild starts again). Each page is rendered by the real view (RequestFactory, the whole page) and
-timed; the figure is the median. The baseline is the first page of a workspace of 1,000 vehicles in the same
+timed; the figure is the median. The pages take turns, round after round. The baseline is the first page of a workspace of 1,000 vehicles in the same
 database, measured in the same run.
 """
 
@@ -160,19 +160,33 @@ def build(rebuild):
     return user, workspaces
 
 
-def timed(view, request_for, runs):
-    """(median ms, p90 ms, median CPU ms of this process) of `runs` requests, after 3 warm-up ones."""
-    for _ in range(3):
-        view(request_for())
-    times, cpu = [], []
+def timed(view, scenarios, runs):
+    """{label: (median ms, p90 ms, median CPU ms of this process)}, after 3 warm-up requests each.
+
+    The scenarios take turns (one request each per round), so that the load of a shared machine weighs on all
+    of them alike, the baseline included.
+    """
+    for _, request_for, _ in scenarios:
+        for _ in range(3):
+            view(request_for())
+    times = {label: [] for label, _, _ in scenarios}
+    cpu = {label: [] for label, _, _ in scenarios}
     for _ in range(runs):
-        request = request_for()
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = view(request)
-        times.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-        assert response.status_code == 200, response.status_code
-    return statistics.median(times), sorted(times)[int(len(times) * 0.9) - 1], statistics.median(cpu)
+        for label, request_for, _ in scenarios:
+            request = request_for()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = view(request)
+            times[label].append((time.perf_counter() - started) * 1000)
+            cpu[label].append((time.process_time() - started_cpu) * 1000)
+            assert response.status_code == 200, response.status_code
+    return {
+        label: (
+            statistics.median(times[label]),
+            sorted(times[label])[int(runs * 0.9) - 1],
+            statistics.median(cpu[label]),
+        )
+        for label in times
+    }
 
 
 def measure(user, workspaces, runs):
@@ -209,8 +223,9 @@ def measure(user, workspaces, runs):
         ("for reference: last page, 1M", page("bench-big", page=20000), False),
     ]
     results = []
-    for label, request_for, required in scenarios:
-        median, p90, cpu = timed(view, request_for, runs)
+    figures = timed(view, scenarios, runs)
+    for label, _, required in scenarios:
+        median, p90, cpu = figures[label]
         results.append((label, median, p90, required))
         print(f"  {label:<55} median {median:7.1f} ms   p90 {p90:7.1f} ms   (CPU here {cpu:5.1f} ms)", flush=True)
     return results
@@ -228,7 +243,9 @@ def main():
     user, workspaces = build(args.rebuild)
     load = os.getloadavg()[0]
     print(
-        f"measuring on {connection.vendor}, {args.runs} runs each (after 3 warm-up runs); load {load:.1f}", flush=True
+        f"measuring on {connection.vendor}: {args.runs} rounds, each page once a round, after 3 warm-up runs;"
+        f" load {load:.1f}",
+        flush=True,
     )
     results = measure(user, workspaces, args.runs)
 
