@@ -2,12 +2,15 @@
 the keyboard alone, and axe-core on the table, the dialog and the vehicle page."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from vehicles.choices import DELETED, Status
 from vehicles.models import Vehicle
+
+from ..conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -189,3 +192,45 @@ def test_the_vehicle_page_is_accessible_and_offers_the_actions(live_server, logi
     expect(page.get_by_role("status")).to_contain_text(f"VIN {vehicle.vin} disabled")
     expect(page.locator(".summary-list")).to_contain_text("Disabled")
     screenshot("vehicle-page-after-disable")
+
+
+def test_a_vin_changed_meanwhile_is_refused_in_the_dialog(live_server, login, page, screenshot, manager, fleet):
+    from vehicles.transitions import By
+
+    vehicle = fleet["enabled"]
+    login("mia")
+    dialog = choose(page, vehicle, "Disable")
+    vehicle.disable(By.system("someone else"))  # while the dialog is open
+    dialog.get_by_role("button", name="Approve").click()
+    expect(dialog).to_contain_text("Someone else changed VIN")
+    expect(dialog.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(row(page, vehicle).get_by_text("Disabled", exact=True)).to_be_visible()
+    screenshot("refused-in-dialog")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def test_without_javascript_the_same_flow_is_links_forms_and_redirects(
+    live_server, browser, screenshot, manager, fleet
+):
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(f"{live_server.url}/accounts/login/")
+    plain.get_by_label("Username").fill("mia")
+    plain.get_by_label("Password").fill("password")
+    plain.get_by_role("button", name="Log in").click()
+    vehicle = fleet["enabled"]
+    # The popover menu opens without any script; its item is a link to the confirmation page.
+    plain.get_by_role("button", name=f"Actions for {vehicle.vin}", exact=True).click()
+    plain.get_by_role("menuitem", name="Disable", exact=True).click()
+    expect(plain.get_by_role("heading", name=f"Disable VIN {vehicle.vin}?")).to_be_visible()
+    folder = Path(SCREENSHOTS, "test_without_javascript")
+    folder.mkdir(parents=True, exist_ok=True)
+    plain.screenshot(path=str(folder / "01-confirm-page.png"))
+    plain.get_by_role("button", name="Approve").click()
+    expect(plain.get_by_role("status")).to_contain_text(f"VIN {vehicle.vin} disabled")
+    expect(plain.locator(f"#vehicle-{vehicle.pk}")).to_contain_text("Disabled")
+    assert plain.url.endswith("/workspaces/acme/vehicles/")
+    assert status_of(vehicle) == Status.DISABLED
+    plain.screenshot(path=str(folder / "02-disabled.png"), full_page=True)
+    context.close()
