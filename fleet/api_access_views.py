@@ -1,7 +1,8 @@
 """The workspace's "API access" page: managers create, list and revoke the API's client credentials.
 
-Viewers see the list but cannot act (403); outsiders get 404. A new secret is shown once, on the answer to the
-form that created it: django-oauth-toolkit keeps only its hash.
+Viewers see the list but cannot act (403); outsiders get 404. A new secret is shown once: django-oauth-toolkit
+keeps only its hash, so the form's POST puts it in the session and redirects (a reload never creates a second
+pair), and the next GET takes it out of the session and shows it, with `Cache-Control: no-store`.
 """
 
 from django import forms
@@ -12,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .access import get_workspace_for
 from .models import ApiClient
+
+NEW_SECRET_KEY = "api_access_new_secret"
 
 
 class NewClientForm(forms.Form):
@@ -41,14 +44,20 @@ def _page(request, workspace, membership, form, new_client=None, new_secret=None
 @require_http_methods(["GET", "POST"])
 def api_access(request, slug):
     workspace, membership = get_workspace_for(request.user, slug, write=request.method == "POST")
-    if request.method == "GET":
-        return _page(request, workspace, membership, NewClientForm())
-    form = NewClientForm(request.POST)
-    if not form.is_valid():
-        return _page(request, workspace, membership, form, status=400)
-    client, secret = ApiClient.issue(workspace, form.cleaned_data["name"], created_by=request.user)
-    response = _page(request, workspace, membership, NewClientForm(), new_client=client, new_secret=secret)
-    response["Cache-Control"] = "no-store"  # the secret must not stay in any cache
+    if request.method == "POST":
+        form = NewClientForm(request.POST)
+        if not form.is_valid():
+            return _page(request, workspace, membership, form, status=400)
+        client, secret = ApiClient.issue(workspace, form.cleaned_data["name"], created_by=request.user)
+        request.session[NEW_SECRET_KEY] = {"client": client.pk, "secret": secret}
+        return redirect("vehicles:api-access", slug=workspace.slug)
+    shown = request.session.pop(NEW_SECRET_KEY, None)
+    new_client = workspace.api_clients.filter(pk=shown["client"]).first() if shown else None
+    response = _page(
+        request, workspace, membership, NewClientForm(), new_client, shown["secret"] if new_client else None
+    )
+    if shown:
+        response["Cache-Control"] = "no-store"  # the secret must not stay in any cache
     return response
 
 
