@@ -141,6 +141,7 @@ def test_without_htmx_a_vin_deleted_meanwhile_redirects_with_the_reason(as_manag
 def test_get_on_an_action_is_405(as_manager, make_vehicle, action):
     vehicle = make_vehicle("enabled")
     assert as_manager.get(action_url(vehicle, action)).status_code == 405
+    assert as_manager.post(confirm_url(vehicle, action)).status_code == 405
     assert status_of(vehicle) == Status.ENABLED
 
 

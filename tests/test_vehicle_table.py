@@ -227,3 +227,13 @@ def test_login_page_has_labelled_fields(client, db):
     body = client.get("/accounts/login/").content.decode()
     assert '<label for="id_username">Username</label>' in body
     assert '<label for="id_password">Password</label>' in body
+
+
+def test_a_bad_filter_or_sort_is_reported_or_ignored_never_an_error(client, manager, workspace, fleet):
+    client.force_login(manager)
+    response = client.get(table_url(workspace, status="shiny", vin=fleet["enabled"].vin[:14], sort="colour", page="x"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem with the filters" in body and "shiny" in body
+    assert fleet["enabled"].vin in body and fleet["disabled"].vin not in body  # the valid filter still applies
+    assert response.context["paginator"].count == 1

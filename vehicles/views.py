@@ -109,7 +109,8 @@ def table_context(request, workspace, membership):
     counts = status_counts(workspace)
     filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace))
     queryset = filterset.qs.select_related("make")
-    data = filterset.form.cleaned_data if filterset.is_valid() else {}
+    filterset.is_valid()  # an invalid filter is reported and ignored; the valid ones still apply
+    data = filterset.form.cleaned_data
 
     table = VehicleTable(queryset)
     RequestConfig(request, paginate=False).configure(table)
