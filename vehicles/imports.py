@@ -15,6 +15,7 @@ count deltas (`counts.adjust`) and the `entered_pending` signal follow `transiti
 written here in bulk because an upload is the one event that creates rows rather than changing them.
 """
 
+import contextlib
 import functools
 import json
 from array import array
@@ -125,6 +126,27 @@ def add_vehicles(workspace, entries, by):
     return results
 
 
+# SQLite's page cache during an import (KiB; the settings' 64 MB is for the web processes' reads): a million-row
+# import must stay within the worker's memory budget, and a larger cache hardly speeds bulk inserts.
+SQLITE_IMPORT_CACHE_KIB = 16_000
+
+
+@contextlib.contextmanager
+def _bounded_sqlite_cache():
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def batched(iterable, size):
     iterator = iter(iterable)
     while batch := list(islice(iterator, size)):
@@ -160,9 +182,9 @@ class ImportRun:
         # What this run wrote, to tell a VIN repeated in the input from one that was here before without
         # keeping every VIN in memory (a million rows): the ids of the new vehicles (ascending) and their
         # lines, and the ids of the revived and duplicate vehicles with theirs.
-        self.new_ids, self.new_lines = array("q"), array("q")
+        self.new_ids, self.new_lines = array("q"), array("L")
         self.touched = {}
-        with transaction.atomic():
+        with transaction.atomic(), _bounded_sqlite_cache():
             self._lock_workspace()
             self.active = set(
                 MakeActivation.objects.filter(workspace=self.workspace, state=MakeActivation.State.ACTIVE).values_list(
@@ -176,8 +198,8 @@ class ImportRun:
                     self.on_progress(self.processed)
             adjust(self.deltas)
             if self.pending:
-                pending = self.pending.tolist()
-                transaction.on_commit(lambda: entered_pending.send(sender=Event.UPLOAD, vehicle_ids=pending))
+                pending = self.pending
+                transaction.on_commit(lambda: entered_pending.send(sender=Event.UPLOAD, vehicle_ids=pending.tolist()))
             if self.before_commit:
                 self.before_commit(self.summary)
         return self.summary
