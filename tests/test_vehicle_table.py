@@ -175,6 +175,12 @@ def test_htmx_asks_get_only_the_counts(client, manager, workspace, fleet):
     body = response.content.decode()
     assert body.lstrip().startswith('<nav id="status-counts"')
     assert "<table" not in body
+    filtered = client.get(
+        table_url(workspace, status="enabled", make="BMW"), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="status-counts"
+    )
+    counts = filtered.content.decode()
+    assert 'aria-current="true"' in counts.split("Enabled</span>")[0].rsplit("<a ", 1)[1]  # still the current one
+    assert "?make=BMW&amp;status=pending" in counts  # the other filters are kept
 
 
 def test_the_upload_link_appears_only_once_the_upload_page_exists(client, manager, workspace):

@@ -156,8 +156,8 @@ def vehicle_list(request, slug):
         counts = status_counts(workspace)
         context = {
             "workspace": workspace,
-            "list_url": reverse("vehicles:list", args=[workspace.slug]),
             "status_links": status_links(request, workspace, counts, request.GET.get("status")),
+            **_places(workspace, request.get_full_path()),
         }
         return render(request, "vehicles/list.html#counts", context)
     context = table_context(request, workspace, membership)
