@@ -62,6 +62,7 @@ def build_status_report(report_id):
     StatusReport.objects.filter(pk=report_id).update(
         state=StatusReport.State.COMPLETED, csv=content, completed_at=timezone.now()
     )
+    forget_expired_reports.call()  # no scheduler needed: each new report clears the expired ones
 
 
 @task()
