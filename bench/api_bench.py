@@ -136,9 +136,10 @@ vehicle.approve(Party.PROVIDER, By.system("bench"))
 assert vehicle.status == "enabled", vehicle.status
 Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=12345.6, fuel_level=55.0)
 client, _ = ApiClient.issue(workspace, "bench")
-token = AccessToken.objects.create(application=client.application, token=secrets.token_urlsafe(30),
+token = secrets.token_urlsafe(30)
+AccessToken.objects.create(application=client.application, token=token,
     expires=timezone.now() + dt.timedelta(hours=2), scope="vehicles")
-print(json.dumps({"vin": vehicle.vin, "token": token.token}))
+print(json.dumps({"vin": vehicle.vin, "token": token}))
 """
     out = subprocess.run([PYTHON, "-c", script], env=env, check=True, cwd=ROOT, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

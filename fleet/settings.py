@@ -220,7 +220,20 @@ OAUTH2_PROVIDER = {
     "DEFAULT_SCOPES": ["vehicles"],
     # Client credentials only: the token endpoint refuses every other grant (see vehicles.api.auth).
     "OAUTH2_VALIDATOR_CLASS": "vehicles.api.auth.ClientCredentialsOnlyValidator",
-    "PKCE_REQUIRED": False,
+    # RFC 9700 (OAuth 2.0 Security BCP) everywhere; tokens are stored only as their SHA-256 checksum.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "PKCE_REQUIRED": True,
 }
 API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)

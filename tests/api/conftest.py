@@ -27,20 +27,21 @@ def fast_hashing(settings):
 
 
 def token_for(client, expires_in=3600):
-    return AccessToken.objects.create(
+    """A bearer token of these credentials (as the client holds it: the database keeps only its checksum)."""
+    raw = secrets.token_urlsafe(30)
+    AccessToken.objects.create(
         application=client.application,
-        token=secrets.token_urlsafe(30),
+        token=raw,
         expires=timezone.now() + dt.timedelta(seconds=expires_in),
         scope="vehicles",
     )
+    return raw
 
 
 def api_as(api_client, expires_in=3600):
     """A DRF test client sending a bearer token of these credentials."""
-    token = token_for(api_client, expires_in)
     http = APIClient()
-    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
-    http.token = token
+    http.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(api_client, expires_in)}")
     return http
 
 
