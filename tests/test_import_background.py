@@ -171,3 +171,50 @@ def test_running_a_finished_import_again_changes_nothing(client, workspace, mana
     import_jobs.run_job(job.pk)
 
     assert state_of(workspace) == before
+
+
+def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_as_one_clean_run(
+    client, workspace, other_workspace, manager, monkeypatch
+):
+    """SystemExit escapes every `except Exception`: what is left is what a killed worker leaves."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(manager)
+    text = big_file()
+    job = upload(client, workspace, text)
+    monkeypatch.setattr(imports, "BATCH_ROWS", 8)
+    real_insert = imports.BulkWriter.insert_history
+    calls = []
+
+    def dying(self, changes):
+        calls.append(len(changes))
+        if len(calls) == 4:
+            raise SystemExit("killed")
+        return real_insert(self, changes)
+
+    monkeypatch.setattr(imports.BulkWriter, "insert_history", dying)
+    before = state_of(workspace)
+
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.RUNNING  # nobody lived to say otherwise
+    assert state_of(workspace) == before and not job.problems.exists()
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(minutes=10))
+    assert (
+        "This import stopped answering"
+        in client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
+    )
+
+    monkeypatch.setattr(imports.BulkWriter, "insert_history", real_insert)
+    client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
+    run_worker()
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.COMPLETED
+    clean = ImportJob.objects.create(workspace=other_workspace, source=ImportJob.Source.CSV, filename="clean.csv")
+    import_jobs.import_file(clean, io.BytesIO(text.encode()), import_jobs.by_for(job))
+    assert job.counts == clean.counts
+    assert state_of(workspace)[:2] == state_of(other_workspace)[:2]
