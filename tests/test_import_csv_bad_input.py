@@ -245,6 +245,12 @@ def test_a_cell_starting_with_a_formula_character_is_invalid_and_kept_as_plain_t
     assert problems[2][0] == formula
 
 
+def test_a_nul_character_further_down_the_file_is_refused_with_its_line(workspace):
+    content = b"vin\n" + f"{new_vin('ZFF')}\n".encode() * 5000 + b"AB\x00CD\n"
+
+    assert refused(workspace, content).startswith("Line 5002 contains a NUL character")
+
+
 def test_a_huge_cell_is_refused_as_not_a_csv_file(workspace):
     content = b"vin\n" + b"A" * 20_000 + b"\n"
 

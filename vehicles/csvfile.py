@@ -156,6 +156,8 @@ def read_entries(binary, delimiter=None):
             joined = "".join(row)
             if not joined.strip():
                 continue
+            if "\x00" in joined:
+                raise ImportRefused(f"Line {start} contains a NUL character: this is not a text CSV file. {SAVE_AS}")
             if len(joined) > FIELD_MAX and any(len(cell) > FIELD_MAX for cell in row):
                 raise ImportRefused(
                     f"Line {start} has a cell longer than {FIELD_MAX:,} characters: is this a CSV file?"
