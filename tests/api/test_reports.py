@@ -116,3 +116,16 @@ def test_report_paths_answer_wrong_methods_with_405(api, make_vehicle):
     assert api.get("/api/v2/reports/vehicles-status").status_code == 405
     assert api.delete(f"/api/v2/reports/{report_id}").status_code == 405
     assert api.post(f"/api/v2/reports/{report_id}/download").json()["code"] == "method_not_allowed"
+
+
+def test_the_real_task_worker_builds_a_requested_report(api, make_vehicle, django_capture_on_commit_callbacks):
+    from tests.chain_support import run_worker
+
+    vehicle = make_vehicle("enabled")
+    Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=7.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        report_id = ask(api, [vehicle.vin]).json()["id"]
+    run_worker()
+    body = api.get(f"/api/v2/reports/{report_id}").json()
+    assert body["state"] == "completed"
+    assert api.get(body["download"]).content.decode().splitlines()[1].startswith(f"{vehicle.vin},yes,")
