@@ -8,11 +8,14 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from tests import chain_support
+from tests.chain_support import run_worker
 from tests.factories import new_vin
 from vehicles.api.tasks import build_status_report, forget_expired_reports
 from vehicles.models import Reading, StatusReport
 
 BOTH = pytest.mark.parametrize("version", ["v1", "v2"])
+simulated = chain_support.simulated  # the fixture
 
 
 def ask(api, vins, version="v2"):
@@ -118,13 +121,12 @@ def test_report_paths_answer_wrong_methods_with_405(api, make_vehicle):
     assert api.post(f"/api/v2/reports/{report_id}/download").json()["code"] == "method_not_allowed"
 
 
-def test_the_real_task_worker_builds_a_requested_report(api, make_vehicle, django_capture_on_commit_callbacks):
-    from tests.chain_support import run_worker
-
+@pytest.mark.django_db(transaction=True)
+def test_the_real_task_worker_builds_a_requested_report(api, make_vehicle, simulated):
     vehicle = make_vehicle("enabled")
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=7.0)
-    with django_capture_on_commit_callbacks(execute=True):
-        report_id = ask(api, [vehicle.vin]).json()["id"]
+    report_id = ask(api, [vehicle.vin]).json()["id"]
+    assert StatusReport.objects.get(pk=report_id).state == "pending"
     run_worker()
     body = api.get(f"/api/v2/reports/{report_id}").json()
     assert body["state"] == "completed"
