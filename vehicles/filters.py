@@ -4,19 +4,52 @@ It knows nothing of the request: the caller gives it the query parameters and a 
 one workspace (`FilterSet(request.GET, queryset=workspace.vehicles.all())`).
 """
 
+import datetime as dt
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 
 from .choices import Status
 from .models import Vehicle
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 instant, given to the database in UTC.
+
+    Python accepts UTC offsets up to ±23:59, PostgreSQL only up to ±15:59: an instant such as
+    2026-01-01T00:00:00-18:01 is compared in UTC (as the API does), so the query never carries the offset. An
+    instant that cannot be expressed in UTC (year 1 east of Greenwich, year 9999 west of it) is an invalid value.
+    """
+
+    default_error_messages = {
+        "utc_range": "Enter a date and time that exists in UTC (between years 1 and 9999): %(value)s is out of range.",
+    }
+
+    def to_python(self, value):
+        instant = super().to_python(value)
+        if instant is None or instant.tzinfo is None:
+            return instant
+        try:
+            return instant.astimezone(dt.UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                self.error_messages["utc_range"], code="utc_range", params={"value": value}
+            ) from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class VehicleFilterSet(django_filters.FilterSet):
+    """Text filters refuse a NUL character (Django's CharField validator: PostgreSQL text cannot hold it), so a
+    query never reaches the database with one; `updated_since` is compared in UTC."""
+
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status", label="Status")
     make = django_filters.CharFilter(field_name="make__name", lookup_expr="iexact", label="Make")
     vin = django_filters.CharFilter(method="filter_vin_prefix", label="VIN starts with")
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="status_changed_at", lookup_expr="gte", label="Changed since"
-    )
+    updated_since = UtcDateTimeFilter(field_name="status_changed_at", lookup_expr="gte", label="Changed since")
 
     class Meta:
         model = Vehicle
