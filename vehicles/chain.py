@@ -11,7 +11,14 @@
         every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS, and restarts the chain of
         VINs left Pending without any queued chain task (a lost task) for PROVIDER_RESUME_AFTER_SECONDS.
 
-With no worker running nothing changes by itself: the receiver only enqueues.
+    left_enabled (after commit; not for the provider's own revocations) ──> withdraw_on_leaving: one task row
+        └─ start_withdrawals (worker): the VINs per make (skipping any still Enabled or Pending in some workspace),
+           in batches of PROVIDER_BATCH_SIZE
+             └─ withdraw_vins (worker): the make's provider's `withdraw`; a failure is logged and retried with
+                backoff, and given up (logged as an error) after PROVIDER_MAX_ATTEMPTS. Nothing changes in the
+                database: the vehicle has already left Enabled.
+
+With no worker running nothing changes by itself: the receivers only enqueue.
 """
 
 import logging
@@ -22,13 +29,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Max, OuterRef, Q, Subquery
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
-from .choices import Event, Party, Status
+from .choices import Actor, Event, Party, Status
 from .models import Reading, Vehicle
 from .providers import Decision, ProviderUnavailable, VehicleRevoked, provider_for
-from .transitions import By, apply, approve, refuse
+from .transitions import By, apply, approve, left_enabled, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +206,81 @@ def _after_enabled(vehicle_ids):
         vins = list(Vehicle.objects.filter(pk__in=vehicle_ids).values_list("vin", "make__name").distinct())
         for batch in _chunks([list(pair) for pair in vins], setting("PROVIDER_BATCH_SIZE", 500)):
             fetch_readings.enqueue(batch)
+
+
+# --- Withdrawal: a VIN that leaves Enabled (disabled or deleted) is withdrawn from its make's provider
+
+
+@receiver(left_enabled, dispatch_uid="vehicles.chain.withdraw_on_leaving")
+def withdraw_on_leaving(sender, vehicle_ids, by=None, **kwargs):
+    """Receiver of `transitions.left_enabled`: enqueue the withdrawal of these vehicles' VINs (one INSERT).
+
+    A provider's own revocation (actor provider) is not echoed back to it.
+    """
+    if vehicle_ids and not (by is not None and by.actor == Actor.PROVIDER):
+        start_withdrawals.enqueue(to_spans(vehicle_ids))
+
+
+@task()
+def start_withdrawals(spans):
+    """Split the VINs of these vehicles per make into batches for their providers.
+
+    A VIN still Enabled or Pending in some workspace (the same VIN may be in several fleets, and the provider's
+    enablement is per VIN) is not withdrawn; nor is one that came back meanwhile.
+    """
+    batch_size = setting("PROVIDER_BATCH_SIZE", 500)
+    per_make = defaultdict(set)
+    for chunk in _chunks(from_spans(spans), READ_CHUNK):
+        rows = Vehicle.all_objects.filter(pk__in=chunk).values_list("vin", "make__name")
+        for vin, make_name in rows:
+            per_make[make_name or ""].add(vin)
+    wanted = set()
+    for vins in per_make.values():
+        for chunk in _chunks(sorted(vins), READ_CHUNK):
+            wanted.update(
+                Vehicle.objects.filter(vin__in=chunk, status__in=[Status.ENABLED, Status.PENDING]).values_list(
+                    "vin", flat=True
+                )
+            )
+    batches = 0
+    for make_name, vins in sorted(per_make.items()):
+        for batch in _chunks(sorted(vins - wanted), batch_size):
+            withdraw_vins.enqueue(make_name, batch)
+            batches += 1
+    return {"vins": sum(map(len, per_make.values())), "kept": len(wanted), "batches": batches}
+
+
+@task()
+def withdraw_vins(make_name, vins, attempt=1):
+    """Tell the provider of `make_name` to withdraw these VINs; retried on failure, never raising."""
+    provider = provider_for(make_name)
+    try:
+        provider.withdraw(vins)
+    except NotImplementedError:
+        logger.error(
+            "Provider %s cannot withdraw VINs (withdraw is not implemented): %d VIN(s) left", provider.name, len(vins)
+        )
+        return {"withdrawn": 0, "failed": len(vins), "attempt": attempt, "gave_up": True}
+    except Exception as error:
+        unexpected = not isinstance(error, ProviderUnavailable)
+        gave_up = attempt >= setting("PROVIDER_MAX_ATTEMPTS", 5)
+        log = logger.error if gave_up else logger.warning
+        log(
+            "Provider %s did not withdraw %d VIN(s) (attempt %d%s): %s",
+            provider.name,
+            len(vins),
+            attempt,
+            ", giving up" if gave_up else ", will retry",
+            f"unexpected error {type(error).__name__}: {error}" if unexpected else error,
+            exc_info=unexpected,
+        )
+        if not gave_up:
+            run_after = _later(_backoff(attempt))
+            (withdraw_vins.using(run_after=run_after) if run_after else withdraw_vins).enqueue(
+                make_name, vins, attempt=attempt + 1
+            )
+        return {"withdrawn": 0, "failed": len(vins), "attempt": attempt, "gave_up": gave_up}
+    return {"withdrawn": len(vins), "failed": 0, "attempt": attempt, "gave_up": False}
 
 
 def provider_revoked(vin, provider_name, reason):

@@ -22,6 +22,9 @@ from .choices import DELETED, Actor, Event, Party, Status
 
 # Sent (after commit) with the ids of vehicles that have just entered Pending: the approval chain starts there.
 entered_pending = Signal()
+# Sent (after commit) with the ids of vehicles that have just left Enabled (disabled or deleted) and `by`, who did
+# it: their makes' providers are told to withdraw them (vehicles/chain.py).
+left_enabled = Signal()
 
 MAKE_NOT_FOUND = "Make not found: the VIN's first three characters name no known maker"
 
@@ -183,7 +186,8 @@ def apply(event, vehicles, by, reason=""):
 
 
 def _record_by_token(event, token, by, reason, now):
-    """History rows, counts and the Pending signal for the rows one guarded update marked with `token`.
+    """History rows, counts and the signals (entered Pending, left Enabled) for the rows one guarded update marked
+    with `token`.
 
     A constant number of statements whatever the number of rows: the history is one INSERT … SELECT.
     """
@@ -226,11 +230,14 @@ def _record_by_token(event, token, by, reason, now):
     from .counts import adjust
 
     adjust(deltas)
-    rows = list(vehicles.values_list("pk", "status", "deleted_at"))
-    pending = [pk for pk, status, deleted_at in rows if status == Status.PENDING and deleted_at is None]
+    rows = list(vehicles.values_list("pk", "status", "deleted_at", "previous_status"))
+    pending = [pk for pk, status, deleted_at, _ in rows if status == Status.PENDING and deleted_at is None]
     if pending:
         transaction.on_commit(lambda: entered_pending.send(sender=event, vehicle_ids=pending))
-    return [pk for pk, _, _ in rows]
+    left = [pk for pk, _, _, before in rows if before == Status.ENABLED]  # no transition goes Enabled → Enabled
+    if left:
+        transaction.on_commit(lambda: left_enabled.send(sender=event, vehicle_ids=left, by=by))
+    return [pk for pk, _, _, _ in rows]
 
 
 # What `record_changes` needs of each changed vehicle, in this order.
@@ -249,6 +256,7 @@ def record_changes(event, changed, by, reason, now):
     deltas = Counter()
     history = []
     pending = []
+    left = []
     for pk, workspace_id, make_id, before, after, deleted_at, error_reason in changed:
         to_status = DELETED if deleted_at is not None else after
         history.append(
@@ -270,12 +278,16 @@ def record_changes(event, changed, by, reason, now):
             deltas[(workspace_id, make_id or 0, after)] += 1
         if to_status == Status.PENDING:
             pending.append(pk)
+        if before == Status.ENABLED and to_status != Status.ENABLED:
+            left.append(pk)
     StatusChange.objects.bulk_create(history, batch_size=5000)
     from .counts import adjust
 
     adjust(deltas)
     if pending:
         transaction.on_commit(lambda: entered_pending.send(sender=event, vehicle_ids=pending))
+    if left:
+        transaction.on_commit(lambda: left_enabled.send(sender=event, vehicle_ids=left, by=by))
 
 
 def fire(vehicle, event, by, reason=""):

@@ -1,8 +1,9 @@
 """The provider interface: what a carmaker integration implements, and what it answers.
 
 A provider is chosen per make by the setting VEHICLE_PROVIDERS (see `vehicles.providers.provider_for`). The
-approval chain (`vehicles.chain`) is its only caller for enablement; the data gate (`vehicles.gate`) and the
-periodic poll call `fetch_status`. Providers never touch the database: they answer, the chain records.
+approval chain (`vehicles.chain`) is its only caller for enablement and withdrawal; the data gate
+(`vehicles.gate`) and the periodic poll call `fetch_status`. Providers never touch the database: they answer,
+the chain records.
 """
 
 from dataclasses import dataclass, field
@@ -70,7 +71,9 @@ class Provider:
         raise NotImplementedError
 
     def withdraw(self, vins: list[str]) -> None:
-        """Withdraw the enablement of these VINs (the fleet disabled or deleted them)."""
+        """Withdraw the enablement of these VINs (the fleet disabled or deleted them): the provider may stop
+        serving their data. Called by the chain's worker (`chain.withdraw_vins`), once per batch of one make; raise
+        ProviderUnavailable on a transient failure (retried with backoff, then given up and logged)."""
         raise NotImplementedError
 
     def fetch_status(self, vin: str, since: datetime | None = None) -> list[ReadingData]:

@@ -10,6 +10,9 @@ Settings (`SIMULATED_PROVIDER`, a dict; every key optional, defaults below):
 - REVOKE_LAST_CHARACTERS (""), REVOKE_VINS ([]): these VINs are approved, then revoked by the provider at their
   next data fetch (→ Disabled, by the provider).
 - OUTAGE (False): the whole provider is unreachable (every call raises ProviderUnavailable).
+- Withdrawals: `withdraw` fails (ProviderUnavailable) when a VIN of the batch is unreachable (above); otherwise the
+  VINs are appended to the module's WITHDRAWN list, the simulated maker's record of what it was told, kept in the
+  memory of the process that called it (the worker's; tests read it).
 - HISTORY_HOURS (24), SAMPLE_MINUTES (60): a VIN's first data fetch returns a reading every SAMPLE_MINUTES over
   the last HISTORY_HOURS, then the current one; later fetches return what was recorded since the last one.
 
@@ -45,6 +48,10 @@ ELECTRIC_WMIS = {"5YJ", "7SA", "LRW", "XP7", "SFZ"}  # Tesla's world manufacture
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 CYCLE_SECONDS = 6 * 3600  # each vehicle drives once in every six hours
 MAX_POINTS = 500
+
+
+# The VINs the simulated maker was told to withdraw, in call order (this process only).
+WITHDRAWN = []
 
 
 def options():
@@ -91,6 +98,10 @@ class SimulatedProvider(Provider):
 
     def withdraw(self, vins):
         self._check_reachable()
+        unreachable = [vin for vin in vins if self._unreachable(vin)]
+        if unreachable:
+            raise ProviderUnavailable(f"VIN {unreachable[0]}: the maker's system did not answer (simulated)")
+        WITHDRAWN.extend(vins)
 
     def fetch_status(self, vin, since=None):
         self._check_reachable()
