@@ -45,7 +45,7 @@ def enabled(workspace, make_vehicle, simulated):
     def build(**kwargs):
         return make_vehicle(Status.ENABLED, **kwargs)
 
-    yield build
+    return build
 
 
 def tasks(name):
