@@ -5,13 +5,20 @@ found. Readings are stored per VIN and never thrown away, so an Enabled-again VI
 Every surface that shows readings (vehicle page, API, reports) asks here first.
 """
 
+import datetime as dt
+import functools
 import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fleet.models import Make
 
 from .choices import Status
+from .hot_queries import fetch_one
 from .models import Reading, Vehicle
 from .vins import normalise_vin
 
@@ -40,15 +47,99 @@ class DataNotAvailable(Exception):
         super().__init__(message)
 
 
-def vehicle_for_data(workspace, vin):
-    """The workspace's live vehicle with this VIN, if its data may be read; raises otherwise."""
-    vin = normalise_vin(vin)
-    vehicle = Vehicle.objects.filter(workspace=workspace, vin=vin).select_related("make").first()
+def _readable(vin, vehicle):
+    """THE rule: the vehicle (or None when there is no live one with this VIN here) if its data may be read."""
     if vehicle is None:
         raise VehicleNotFound(vin)
     if vehicle.status != Status.ENABLED:
         raise DataNotAvailable(vehicle)
     return vehicle
+
+
+def vehicle_for_data(workspace, vin):
+    """The workspace's live vehicle with this VIN, if its data may be read; raises otherwise."""
+    vin = normalise_vin(vin)
+    found = Vehicle.objects.filter(workspace=workspace, vin=vin).select_related("make").order_by()[:1]
+    return _readable(vin, next(iter(found), None))
+
+
+# The columns of a reading that status_data() reads (what the API and the vehicle page show).
+READING_COLUMNS = (
+    "recorded_at",
+    "odometer_km",
+    "latitude",
+    "longitude",
+    "fuel_level",
+    "battery_level",
+    "ignition",
+    "speed_kmh",
+)
+# The vehicle's fields that status_data() loads, in the models' field order (as Model.from_db expects them).
+_VEHICLE_FIELDS = [
+    f.attname for f in Vehicle._meta.concrete_fields if f.name in {"id", "workspace", "vin", "make", "status"}
+]
+
+
+@functools.cache
+def _status_data_sql(vendor):
+    """One query: the live vehicle with this VIN in the workspace, its make's name and — only when it is Enabled —
+    its newest stored reading (by the `reading_vin_at` index).
+
+    Written as SQL (table and column names from the models) and built once per database vendor, because it runs
+    on every Get Vehicle Status request and the ORM's compilation of the equivalent querysets costs several times
+    more than running them; run by hot_queries.fetch_one (planned once per connection on PostgreSQL).
+    """
+    q = connection.ops.quote_name
+    vehicle, reading, make = Vehicle._meta, Reading._meta, Make._meta
+
+    def column(meta, name):
+        return q(meta.get_field(name).column)
+
+    return (
+        "SELECT "
+        + "".join(f"v.{q(vehicle.get_field(name).column)}, " for name in _VEHICLE_FIELDS)
+        + f"m.{column(make, 'name')}, "
+        + ", ".join(f"r.{column(reading, name)}" for name in READING_COLUMNS)
+        + f" FROM {q(vehicle.db_table)} v"
+        f" LEFT JOIN {q(make.db_table)} m ON m.{column(make, 'id')} = v.{column(vehicle, 'make')}"
+        f" LEFT JOIN {q(reading.db_table)} r ON v.{column(vehicle, 'status')} = %s"
+        f" AND r.{column(reading, 'id')} = ("
+        f"SELECT n.{column(reading, 'id')} FROM {q(reading.db_table)} n WHERE n.{column(reading, 'vin')} = "
+        f"v.{column(vehicle, 'vin')} ORDER BY n.{column(reading, 'recorded_at')} DESC LIMIT 1)"
+        f" WHERE v.{column(vehicle, 'workspace')} = %s AND v.{column(vehicle, 'vin')} = %s"
+        f" AND v.{column(vehicle, 'deleted_at')} IS NULL"
+    )
+
+
+def _instant(value):
+    if isinstance(value, str):  # SQLite gives text for a column read through a join
+        value = parse_datetime(value)
+    return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
+
+
+def status_data(workspace, vin, timeout=None):
+    """The gate and the current reading together: `(vehicle, reading)` for the workspace's live vehicle with this
+    VIN if its data may be read (raises VehicleNotFound or DataNotAvailable otherwise, as vehicle_for_data), with
+    its newest reading as current_reading() gives it (from the provider first when the stored one is stale).
+
+    One query when the stored reading is fresh. `vehicle` has only its id, VIN, status, workspace and make
+    loaded (other fields load on access); `reading` is None when there is none.
+    """
+    vin = normalise_vin(vin)
+    row = fetch_one(_status_data_sql(connection.vendor), [Status.ENABLED, getattr(workspace, "pk", workspace), vin])
+    loaded = len(_VEHICLE_FIELDS)
+    vehicle = _readable(vin, None if row is None else Vehicle.from_db(connection.alias, _VEHICLE_FIELDS, row[:loaded]))
+    make_name, values = row[loaded], row[loaded + 1 :]
+    latest = None
+    if values[0] is not None:
+        fields = dict(zip(READING_COLUMNS, values, strict=True))
+        fields["recorded_at"] = _instant(fields["recorded_at"])
+        if fields["ignition"] is not None:
+            fields["ignition"] = bool(fields["ignition"])
+        latest = Reading(vin=vehicle.vin, **fields)
+    if reading_is_fresh(latest):
+        return vehicle, latest
+    return vehicle, _fetched_reading(vehicle, make_name, latest, timeout)
 
 
 def readings(vehicle, start=None, end=None):
@@ -80,16 +171,21 @@ def current_reading(vehicle, timeout=None):
     too slow, the newest stored reading is returned (or None). When the provider says it has revoked the vehicle,
     the vehicle is Disabled (by the provider) and DataNotAvailable is raised, as for any Disabled vehicle.
     """
-    from .chain import refresh_readings
-    from .providers import ProviderUnavailable, VehicleRevoked
-
     latest = latest_reading(vehicle)
     if reading_is_fresh(latest):
         return latest
+    return _fetched_reading(vehicle, vehicle.make.name if vehicle.make_id else None, latest, timeout)
+
+
+def _fetched_reading(vehicle, make_name, latest, timeout):
+    """current_reading() once the stored reading `latest` is known to be stale (or missing)."""
+    from .chain import refresh_readings
+    from .providers import ProviderUnavailable, VehicleRevoked
+
     if timeout is None:
         timeout = getattr(settings, "READING_FETCH_TIMEOUT_SECONDS", 5)
     try:
-        refresh_readings(vehicle.vin, vehicle.make.name if vehicle.make_id else None, timeout=timeout)
+        refresh_readings(vehicle.vin, make_name, timeout=timeout)
     except VehicleRevoked:
         vehicle.refresh_from_db()
         raise DataNotAvailable(vehicle) from None

@@ -16,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -283,9 +284,28 @@ class VehiclePages(CursorPagination):
 # --- Views ---
 
 
+class JsonNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, answered directly for the usual requests: JSON is our only renderer, and a
+    request without an Accept header (or with `*/*` or `application/json`) and without a `?format=` gets it, as
+    DRF would answer after parsing the header. Anything else goes through DRF's negotiation (406 included)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT")
+        if (
+            (accept is None or accept in ("*/*", "application/json"))
+            and not format_suffix
+            and len(renderers) == 1
+            and renderers[0].media_type == "application/json"
+            and self.settings.URL_FORMAT_OVERRIDE not in request.GET
+        ):
+            return renderers[0], "application/json"
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class ApiView(APIView):
     api_version = "v2"
     throttle_scope = "api"
+    content_negotiation_class = JsonNegotiation
 
     @property
     def ser(self):
@@ -351,38 +371,37 @@ def looks_like_vin(value):
     return True
 
 
-def _gated_vehicle(request, vin):
+def _gated(request, vin, ask=gate.vehicle_for_data):
+    """Ask the data gate (`ask`: vehicle_for_data, or status_data for the vehicle and its current reading);
+    its refusals as API errors."""
     if not looks_like_vin(vin):  # never stored, so unknown: no need to ask the database
         raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
     try:
-        return gate.vehicle_for_data(workspace_of(request), vin)
+        return ask(workspace_of(request), vin)
     except gate.VehicleNotFound as exc:
         raise ApiError(404, exc.code, str(exc)) from None
-    except gate.DataNotAvailable as exc:
+    except gate.DataNotAvailable as exc:  # also when the provider has just revoked it
         raise ApiError(403, exc.code, str(exc)) from None
+
+
+# One serializer, reused: building one per request (it deep-copies its fields) costs more than using it.
+READING = s.ReadingSerializer()
 
 
 class VehicleStatusDataView(ApiView):
     throttle_scope = "status"
 
     def get(self, request, vin):
-        vehicle = _gated_vehicle(request, vin)
-        current_reading = getattr(gate, "current_reading", None)
-        if current_reading is not None:
-            try:
-                reading = current_reading(vehicle)  # from the provider within the request when stale
-            except gate.DataNotAvailable as exc:  # the provider has just revoked it
-                raise ApiError(403, exc.code, str(exc)) from None
-        else:
-            reading = gate.latest_reading(vehicle)
-        return Response({"vin": vehicle.vin, "reading": s.ReadingSerializer(reading).data if reading else None})
+        # The gate and the latest reading (from the provider within the request when stale), in one query.
+        vehicle, reading = _gated(request, vin, gate.status_data)
+        return Response({"vin": vehicle.vin, "reading": READING.to_representation(reading) if reading else None})
 
 
 class VehicleHistoryDataView(ApiView):
     throttle_scope = "status"
 
     def get(self, request, vin):
-        vehicle = _gated_vehicle(request, vin)  # the gate first, then the parameters
+        vehicle = _gated(request, vin)  # the gate first, then the parameters
         params = request.query_params
         end = _parse_instant("to", params["to"]) if params.get("to") else timezone.now()
         start = (

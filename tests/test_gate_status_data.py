@@ -1,0 +1,111 @@
+"""gate.status_data (the one-query gate + latest reading behind Get Vehicle Status) decides exactly as
+vehicle_for_data + current_reading do."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from vehicles import gate
+from vehicles.choices import Status
+from vehicles.models import Reading
+
+from . import chain_support
+
+simulated = chain_support.simulated  # the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def reading_values(reading):
+    return {name: getattr(reading, name) for name in gate.READING_COLUMNS}
+
+
+def test_an_enabled_vin_gives_the_vehicle_and_its_latest_reading_in_one_query(
+    make_vehicle, workspace, django_assert_num_queries
+):
+    vehicle = make_vehicle(Status.ENABLED)
+    now = timezone.now()
+    Reading.objects.create(vin=vehicle.vin, recorded_at=now - timedelta(hours=3), odometer_km=1)
+    Reading.objects.create(
+        vin=vehicle.vin, recorded_at=now, odometer_km=2.5, latitude=48.1, fuel_level=55.0, ignition=True, speed_kmh=0
+    )
+
+    with django_assert_num_queries(1):
+        readable, reading = gate.status_data(workspace, vehicle.vin.lower())
+
+    assert readable == vehicle and readable.vin == vehicle.vin and readable.status == Status.ENABLED
+    assert reading_values(reading) == reading_values(
+        gate.current_reading(gate.vehicle_for_data(workspace, vehicle.vin))
+    )
+    assert reading.ignition is True and reading.recorded_at == now
+
+
+def test_the_answer_is_the_same_when_asked_again_and_after_a_rolled_back_transaction(make_vehicle, workspace):
+    vehicle = make_vehicle(Status.ENABLED)
+    Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=7)
+    first = gate.status_data(workspace, vehicle.vin)[1].odometer_km
+    try:
+        with transaction.atomic():
+            assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == first
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+
+    for _ in range(8):  # on PostgreSQL, a prepared statement from the sixth run at the latest
+        assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == first == 7
+
+
+def test_an_enabled_vin_without_readings_asks_the_provider(make_vehicle, workspace, simulated):
+    vehicle = make_vehicle(Status.ENABLED)
+
+    readable, reading = gate.status_data(workspace, vehicle.vin)
+
+    assert reading.provider == "simulated" and gate.reading_is_fresh(reading)
+    assert readable.make.name == vehicle.make.name
+
+
+def test_a_stale_reading_is_refreshed_and_an_unreachable_provider_gives_the_stored_one(
+    make_vehicle, workspace, simulated, settings
+):
+    settings.READING_MAX_AGE_SECONDS = 60
+    vehicle = make_vehicle(Status.ENABLED)
+    Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - timedelta(hours=2), odometer_km=5)
+    simulated["OUTAGE"] = True
+
+    assert gate.status_data(workspace, vehicle.vin, timeout=1)[1].odometer_km == 5
+
+    simulated["OUTAGE"] = False
+    assert gate.status_data(workspace, vehicle.vin)[1].odometer_km > 2000, "the provider's, not the stale 5 km"
+
+
+@pytest.mark.parametrize(
+    "status, code",
+    [
+        (Status.DISABLED, "vehicle_disabled"),
+        (Status.PENDING, "vehicle_not_enabled"),
+        (Status.INCOMPLETE, "vehicle_not_enabled"),
+        (Status.ERROR, "vehicle_not_enabled"),
+    ],
+)
+def test_a_vin_that_is_not_enabled_is_refused_with_the_same_code_and_message(make_vehicle, workspace, status, code):
+    vehicle = make_vehicle(status)
+    Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=1)
+
+    with pytest.raises(gate.DataNotAvailable) as refused:
+        gate.status_data(workspace, vehicle.vin)
+    with pytest.raises(gate.DataNotAvailable) as refused_too:
+        gate.vehicle_for_data(workspace, vehicle.vin)
+
+    assert refused.value.code == refused_too.value.code == code
+    assert str(refused.value) == str(refused_too.value)
+
+
+def test_deleted_unknown_and_other_workspaces_vins_are_not_found(make_vehicle, workspace, other_workspace):
+    deleted = make_vehicle("deleted")
+    elsewhere = make_vehicle(Status.ENABLED, target_workspace=other_workspace)
+    for vin in (deleted.vin, elsewhere.vin, "WBA3A5C51CF256651"):
+        Reading.objects.create(vin=vin, recorded_at=timezone.now(), odometer_km=1)
+        with pytest.raises(gate.VehicleNotFound):
+            gate.status_data(workspace, vin)
