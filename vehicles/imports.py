@@ -11,8 +11,9 @@ new vehicles and their history rows with the database's fastest bulk path (SQLit
 leaves nothing behind; running it again ends in the same state as one clean run.
 
 The status of each VIN is decided by the status machine (`transitions.initial_status`); the history rows,
-count deltas (`counts.adjust`) and the `entered_pending` signal follow `transitions.record_changes` exactly,
-written here in bulk because an upload is the one event that creates rows rather than changing them.
+count deltas (`counts.adjust`) and the `entered_pending` signal are those the machine's guarded updates write
+(`transitions._record_by_token`), written here in bulk because an upload is the one event that creates rows
+rather than changing them.
 """
 
 import contextlib

@@ -240,56 +240,6 @@ def _record_by_token(event, token, by, reason, now):
     return [pk for pk, _, _, _ in rows]
 
 
-# What `record_changes` needs of each changed vehicle, in this order.
-CHANGED_FIELDS = ("pk", "workspace_id", "make_id", "previous_status", "status", "deleted_at", "error_reason")
-
-
-def record_changes(event, changed, by, reason, now):
-    """History rows and count updates for changed vehicles, as tuples of CHANGED_FIELDS.
-
-    `previous_status` is "" for a vehicle that was just uploaded. Call inside the transaction of the change.
-    """
-    from .models import StatusChange
-
-    if not changed:
-        return
-    deltas = Counter()
-    history = []
-    pending = []
-    left = []
-    for pk, workspace_id, make_id, before, after, deleted_at, error_reason in changed:
-        to_status = DELETED if deleted_at is not None else after
-        history.append(
-            StatusChange(
-                vehicle_id=pk,
-                event=event,
-                from_status=before,
-                to_status=to_status,
-                at=now,
-                actor=by.actor,
-                user=by.user if by.user is not None and by.user.pk else None,
-                actor_name=by.name,
-                reason=error_reason if to_status == Status.ERROR else reason,
-            )
-        )
-        if before and before != DELETED:
-            deltas[(workspace_id, make_id or 0, before)] -= 1
-        if deleted_at is None:
-            deltas[(workspace_id, make_id or 0, after)] += 1
-        if to_status == Status.PENDING:
-            pending.append(pk)
-        if before == Status.ENABLED and to_status != Status.ENABLED:
-            left.append(pk)
-    StatusChange.objects.bulk_create(history, batch_size=5000)
-    from .counts import adjust
-
-    adjust(deltas)
-    if pending:
-        transaction.on_commit(lambda: entered_pending.send(sender=event, vehicle_ids=pending))
-    if left:
-        transaction.on_commit(lambda: left_enabled.send(sender=event, vehicle_ids=left, by=by))
-
-
 def fire(vehicle, event, by, reason=""):
     """One event on one vehicle: changes it, or raises TransitionNotAllowed and changes nothing."""
     Vehicle = _vehicle_model()
