@@ -109,3 +109,33 @@ def test_deleted_unknown_and_other_workspaces_vins_are_not_found(make_vehicle, w
         Reading.objects.create(vin=vin, recorded_at=timezone.now(), odometer_km=1)
         with pytest.raises(gate.VehicleNotFound):
             gate.status_data(workspace, vin)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_database_connection_is_replaced_before_the_answer(make_vehicle, workspace):
+    """On PostgreSQL the status query is the reused connection's health check: a connection the server has
+    closed is replaced and the query answered (on SQLite a closed connection is simply reopened)."""
+    from django.db import close_old_connections, connection
+
+    vehicle = make_vehicle(Status.ENABLED)
+    Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=3)
+    assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == 3
+    close_old_connections()  # as at the start of a request: the reused connection is to be checked
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        pid = connection.connection.info.backend_pid
+        settings_dict = connection.settings_dict
+        with psycopg.connect(
+            dbname=settings_dict["NAME"],
+            user=settings_dict["USER"],
+            host=settings_dict["HOST"],
+            port=settings_dict["PORT"],
+            password=settings_dict["PASSWORD"] or None,
+            autocommit=True,
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+    else:
+        connection.close()
+
+    assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == 3
