@@ -28,8 +28,15 @@ def test_an_enabled_vin_gives_the_vehicle_and_its_latest_reading_in_one_query(
     vehicle = make_vehicle(Status.ENABLED)
     now = timezone.now()
     Reading.objects.create(vin=vehicle.vin, recorded_at=now - timedelta(hours=3), odometer_km=1)
-    Reading.objects.create(
-        vin=vehicle.vin, recorded_at=now, odometer_km=2.5, latitude=48.1, fuel_level=55.0, ignition=True, speed_kmh=0
+    latest = Reading.objects.create(
+        vin=vehicle.vin,
+        recorded_at=now,
+        odometer_km=2.5,
+        latitude=48.1,
+        fuel_level=55.0,
+        ignition=True,
+        speed_kmh=0,
+        provider="bmw",
     )
 
     with django_assert_num_queries(1):
@@ -40,6 +47,7 @@ def test_an_enabled_vin_gives_the_vehicle_and_its_latest_reading_in_one_query(
         gate.current_reading(gate.vehicle_for_data(workspace, vehicle.vin))
     )
     assert reading.ignition is True and reading.recorded_at == now
+    assert reading == latest and reading.provider == "bmw" and reading.fetched_at == latest.fetched_at
 
 
 def test_the_answer_is_the_same_when_asked_again_and_after_a_rolled_back_transaction(make_vehicle, workspace):
@@ -139,3 +147,25 @@ def test_a_lost_database_connection_is_replaced_before_the_answer(make_vehicle, 
         connection.close()
 
     assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == 3
+
+
+def test_the_status_endpoint_serialises_a_reading_exactly_as_the_reading_serializer(make_vehicle):
+    from vehicles.api.serializers import ReadingSerializer
+    from vehicles.api.views import _reading_data
+
+    vin = make_vehicle(Status.ENABLED).vin
+    full = Reading.objects.create(
+        vin=vin,
+        recorded_at=timezone.now(),
+        odometer_km=12.5,
+        latitude=-3.25,
+        longitude=11,
+        fuel_level=0,
+        battery_level=99.5,
+        ignition=False,
+        speed_kmh=80,
+    )
+    sparse = Reading.objects.create(vin=vin, recorded_at=timezone.now() - timedelta(hours=1))
+
+    for reading in (full, sparse, Reading.objects.get(pk=full.pk)):
+        assert _reading_data(reading) == ReadingSerializer(reading).data

@@ -63,7 +63,7 @@ def vehicle_for_data(workspace, vin):
     return _readable(vin, next(iter(found), None))
 
 
-# The columns of a reading that status_data() reads (what the API and the vehicle page show).
+# The fields of a reading that the API and the vehicle page show.
 READING_COLUMNS = (
     "recorded_at",
     "odometer_km",
@@ -74,6 +74,10 @@ READING_COLUMNS = (
     "ignition",
     "speed_kmh",
 )
+# status_data() loads every field of the reading, in the model's order (Model.from_db then builds it positionally).
+_READING_FIELDS = [f.attname for f in Reading._meta.concrete_fields]
+_READING_INSTANTS = [i for i, f in enumerate(Reading._meta.concrete_fields) if f.get_internal_type() == "DateTimeField"]
+_READING_BOOLEANS = [i for i, f in enumerate(Reading._meta.concrete_fields) if f.get_internal_type() == "BooleanField"]
 # The vehicle's fields that status_data() loads, in the models' field order (as Model.from_db expects them).
 _VEHICLE_FIELDS = [
     f.attname for f in Vehicle._meta.concrete_fields if f.name in {"id", "workspace", "vin", "make", "status"}
@@ -99,7 +103,7 @@ def _status_data_sql(vendor):
         "SELECT "
         + "".join(f"v.{q(vehicle.get_field(name).column)}, " for name in _VEHICLE_FIELDS)
         + f"m.{column(make, 'name')}, "
-        + ", ".join(f"r.{column(reading, name)}" for name in READING_COLUMNS)
+        + ", ".join(f"r.{q(reading.get_field(name).column)}" for name in _READING_FIELDS)
         + f" FROM {q(vehicle.db_table)} v"
         f" LEFT JOIN {q(make.db_table)} m ON m.{column(make, 'id')} = v.{column(vehicle, 'make')}"
         f" LEFT JOIN {q(reading.db_table)} r ON v.{column(vehicle, 'status')} = %s"
@@ -131,12 +135,13 @@ def status_data(workspace, vin, timeout=None):
     vehicle = _readable(vin, None if row is None else Vehicle.from_db(connection.alias, _VEHICLE_FIELDS, row[:loaded]))
     make_name, values = row[loaded], row[loaded + 1 :]
     latest = None
-    if values[0] is not None:
-        fields = dict(zip(READING_COLUMNS, values, strict=True))
-        fields["recorded_at"] = _instant(fields["recorded_at"])
-        if fields["ignition"] is not None:
-            fields["ignition"] = bool(fields["ignition"])
-        latest = Reading(vin=vehicle.vin, **fields)
+    if values[0] is not None:  # the reading's id: there is one (and the vehicle is Enabled)
+        values = list(values)
+        for i in _READING_INSTANTS:
+            values[i] = _instant(values[i])
+        for i in _READING_BOOLEANS:
+            values[i] = None if values[i] is None else bool(values[i])
+        latest = Reading.from_db(connection.alias, _READING_FIELDS, values)
     if reading_is_fresh(latest):
         return vehicle, latest
     return vehicle, _fetched_reading(vehicle, make_name, latest, timeout)

@@ -384,8 +384,16 @@ def _gated(request, vin, ask=gate.vehicle_for_data):
         raise ApiError(403, exc.code, str(exc)) from None
 
 
-# One serializer, reused: building one per request (it deep-copies its fields) costs more than using it.
-READING = s.ReadingSerializer()
+# ReadingSerializer's fields, built once: a serializer per request deep-copies its fields, which costs more than
+# using them. `_reading_data` is what ReadingSerializer(reading).data gives (None stays None, as in DRF).
+READING_FIELDS = [(name, field.to_representation) for name, field in s.ReadingSerializer().fields.items()]
+
+
+def _reading_data(reading):
+    return {
+        name: None if (value := getattr(reading, name)) is None else represent(value)
+        for name, represent in READING_FIELDS
+    }
 
 
 class VehicleStatusDataView(ApiView):
@@ -394,7 +402,7 @@ class VehicleStatusDataView(ApiView):
     def get(self, request, vin):
         # The gate and the latest reading (from the provider within the request when stale), in one query.
         vehicle, reading = _gated(request, vin, gate.status_data)
-        return Response({"vin": vehicle.vin, "reading": READING.to_representation(reading) if reading else None})
+        return Response({"vin": vehicle.vin, "reading": _reading_data(reading) if reading else None})
 
 
 class VehicleHistoryDataView(ApiView):
