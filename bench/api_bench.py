@@ -265,6 +265,7 @@ def main():
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     env = server_env(database_url(args.db))
     data = set_up(env)
     server = start_server(env, args.port)
@@ -305,6 +306,11 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=30)
+    # The machine is shared: a busy one moves the rounds by up to 2x, so say how busy it was.
+    print(
+        f"[{args.db}] load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
 
 
 if __name__ == "__main__":
