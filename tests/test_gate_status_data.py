@@ -169,3 +169,17 @@ def test_the_status_endpoint_serialises_a_reading_exactly_as_the_reading_seriali
 
     for reading in (full, sparse, Reading.objects.get(pk=full.pk)):
         assert _reading_data(reading) == ReadingSerializer(reading).data
+
+
+def test_a_revocation_seen_while_fetching_disables_the_vehicle_and_refuses_as_disabled(
+    make_vehicle, workspace, simulated
+):
+    vehicle = make_vehicle(Status.ENABLED)
+    simulated["REVOKE_VINS"].append(vehicle.vin)
+
+    with pytest.raises(gate.DataNotAvailable) as refused:
+        gate.status_data(workspace, vehicle.vin)
+
+    assert refused.value.code == "vehicle_disabled"
+    vehicle.refresh_from_db()
+    assert vehicle.status == Status.DISABLED
