@@ -20,57 +20,60 @@ requests, see CONN_MAX_AGE in fleet/settings.py) and has no server to lose.
 """
 
 from django.conf import settings
-from django.db import Error, connection
+from django.db import DEFAULT_DB_ALIAS, Error, connections
 
 
 def fetch_one(sql, params):
-    """The first row of `sql` (with %s placeholders) run with `params`, or None."""
-    if connection.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True):
-        return _fetch_one_prepared(sql, params)
-    with connection.cursor() as cursor:
+    """The first row of `sql` (with %s placeholders) run with `params` on the default database, or None."""
+    db = connections[DEFAULT_DB_ALIAS]  # once: each attribute read through django.db.connection looks it up again
+    if db.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True):
+        return _fetch_one_prepared(db, sql, params)
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
-def _fetch_one_prepared(sql, params):
+def _fetch_one_prepared(db, sql, params):
     check_by_use = (
-        connection.connection is not None
-        and connection.health_check_enabled
-        and not connection.health_check_done
-        and not connection.in_atomic_block
-        and not connection.pool  # the pool hands out healthy connections only
+        db.connection is not None
+        and db.health_check_enabled
+        and not db.health_check_done
+        and not db.in_atomic_block
+        and not db.pool  # the pool hands out healthy connections only
     )
     if not check_by_use:
-        connection.close_if_health_check_failed()
-    connection.ensure_connection()
+        db.close_if_health_check_failed()
+    db.ensure_connection()
     try:
-        row = _run_prepared(sql, params)
+        row = _run_prepared(db, sql, params)
     except Error:
-        if not check_by_use or connection.is_usable():
+        if not check_by_use or db.is_usable():
             raise  # a real error of the query, not a lost connection
-        connection.close()
-        connection.ensure_connection()
-        row = _run_prepared(sql, params)
+        db.close()
+        db.ensure_connection()
+        row = _run_prepared(db, sql, params)
     if check_by_use:
-        connection.health_check_done = True
+        db.health_check_done = True
     return row
 
 
-def _run_prepared(sql, params):
+def _run_prepared(db, sql, params):
     import psycopg
 
-    connection.validate_thread_sharing()
-    raw = connection.connection
-    server_binding = psycopg.Cursor(raw)
-    # Django's wrapper, as for its own cursors: database errors as Django's, queries logged when DEBUG is on.
-    if connection.queries_logged:
-        cursor = connection.make_debug_cursor(server_binding)
-    else:
-        cursor = connection.make_cursor(server_binding)
+    db.validate_thread_sharing()
+    raw = db.connection
+    # One server-binding cursor per connection, kept with it; a new connection gets a new one.
+    raw_cursor, cursor = getattr(db, "hot_queries_cursor", (None, None))
+    if raw_cursor is not raw or cursor.closed:
+        cursor = psycopg.Cursor(raw)
+        db.hot_queries_cursor = (raw, cursor)
     threshold = raw.prepare_threshold
     raw.prepare_threshold = 0  # this statement only: a connection is used by one thread at a time
     try:
-        with cursor:
+        if db.queries_logged:  # DEBUG, or a test counting queries: Django's wrapper logs it
+            db.make_debug_cursor(cursor).execute(sql, params)
+            return cursor.fetchone()
+        with db.wrap_database_errors:  # psycopg's errors as Django's, as for Django's own cursors
             cursor.execute(sql, params)
             return cursor.fetchone()
     finally:
