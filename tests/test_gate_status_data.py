@@ -183,3 +183,29 @@ def test_a_revocation_seen_while_fetching_disables_the_vehicle_and_refuses_as_di
     assert refused.value.code == "vehicle_disabled"
     vehicle.refresh_from_db()
     assert vehicle.status == Status.DISABLED
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "application/json", "text/html", "application/json; indent=4", "*/*;q=0.8"]
+)
+@pytest.mark.parametrize("query", ["", "?format=json", "?format=api"])
+def test_the_api_negotiation_answers_as_drf_would(accept, query):
+    from rest_framework.negotiation import DefaultContentNegotiation
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from vehicles.api.views import JsonNegotiation
+
+    django_request = APIRequestFactory().get(f"/api/v2/x{query}", **({"HTTP_ACCEPT": accept} if accept else {}))
+    if accept is None:
+        django_request.META.pop("HTTP_ACCEPT", None)
+
+    def answer(negotiation):
+        try:
+            renderer, media_type = negotiation().select_renderer(Request(django_request), [JSONRenderer()])
+        except Exception as refused:  # noqa: BLE001 (406 or 404, compared by type)
+            return type(refused).__name__
+        return type(renderer).__name__, media_type
+
+    assert answer(JsonNegotiation) == answer(DefaultContentNegotiation)
