@@ -9,19 +9,7 @@ from django_tasks import task
 from vehicles import gate
 from vehicles.models import StatusReport
 
-COLUMNS = [
-    "vin",
-    "available",
-    "reason",
-    "recorded_at",
-    "odometer_km",
-    "latitude",
-    "longitude",
-    "fuel_level",
-    "battery_level",
-    "ignition",
-    "speed_kmh",
-]
+COLUMNS = ["vin", "available", "reason", *gate.READING_COLUMNS]
 
 
 def status_csv(workspace, vins):
