@@ -18,6 +18,19 @@ class WorkspaceAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.auto_platform_approval and "auto_platform_approval" in form.changed_data:
+            from vehicles.chain import approve_pending_automatically
+
+            recorded, enabled = approve_pending_automatically(obj)
+            self.message_user(
+                request,
+                f"Automatic platform approval is on: given to {len(recorded)} Pending VIN(s); "
+                f"{len(enabled)} now Enabled.",
+                messages.SUCCESS,
+            )
+
 
 @admin.register(Make)
 class MakeAdmin(admin.ModelAdmin):

@@ -6,6 +6,9 @@ from django.urls import reverse
 
 from vehicles.choices import Status
 from vehicles.models import StatusChange, Vehicle
+from vehicles.transitions import By
+
+SYSTEM = By.system("test")
 
 CHANGELIST = reverse("admin:vehicles_vehicle_changelist")
 
@@ -123,3 +126,26 @@ def test_completing_a_make_activation_moves_its_incomplete_vins(admin_client, wo
     assert vehicle.status == Status.PENDING
     assert any("1 Incomplete VIN(s) moved to Pending" in t for t in texts(response))
     assert StatusChange.objects.filter(vehicle=vehicle, event="activate_make").count() == 1
+
+
+def test_turning_automatic_platform_approval_on_approves_the_vins_already_pending(
+    admin_client, workspace, make_vehicle
+):
+    waiting, provider_approved, enabled = make_vehicle("pending"), make_vehicle("pending"), make_vehicle("enabled")
+    provider_approved.approve("provider", SYSTEM)
+    response = admin_client.post(
+        reverse("admin:fleet_workspace_change", args=[workspace.pk]),
+        {
+            "name": workspace.name,
+            "slug": workspace.slug,
+            "auto_platform_approval": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+    assert any("given to 2 Pending VIN(s); 1 now Enabled" in t for t in texts(response)), texts(response)
+    waiting.refresh_from_db(), provider_approved.refresh_from_db(), enabled.refresh_from_db()
+    assert waiting.status == Status.PENDING and waiting.platform_approved_at is not None
+    assert provider_approved.status == Status.ENABLED
+    assert provider_approved.history.first().actor_name == "automatic platform approval"

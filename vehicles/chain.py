@@ -28,6 +28,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
@@ -198,6 +199,14 @@ def request_enablement(make_name, pairs, attempt=1, check=False):
         "failed": sum(map(len, failed.values())),
         "enabled": len(enabled),
     }
+
+
+def approve_pending_automatically(workspace):
+    """The operator has just turned automatic platform approval on: the workspace's VINs already Pending get it
+    now (one guarded update), not only those that enter Pending from here on. Returns (recorded, enabled) ids."""
+    recorded, enabled = Vehicle.objects.filter(workspace=workspace).approve(Party.PLATFORM, AUTOMATIC_PLATFORM_APPROVAL)
+    transaction.on_commit(lambda: _after_enabled(enabled))
+    return recorded, enabled
 
 
 def _after_enabled(vehicle_ids):
