@@ -162,6 +162,32 @@ def latest_reading(vehicle):
     return readings(vehicle).first()
 
 
+def latest_readings(workspace, vins, chunk=1000):
+    """For many VINs at once (reports): yields (vin, newest stored reading or None, refusal or None) in the order
+    given, the refusal being the gate's VehicleNotFound or DataNotAvailable. Three queries per `chunk` VINs."""
+    from django.db.models import OuterRef, Subquery
+
+    vins = [normalise_vin(vin) for vin in vins]
+    for start in range(0, len(vins), chunk):
+        part = vins[start : start + chunk]
+        newest = Reading.objects.filter(vin=OuterRef("vin")).order_by("-recorded_at").values("pk")[:1]
+        vehicles = {
+            v.vin: v
+            for v in Vehicle.objects.filter(workspace=workspace, vin__in=part)
+            .order_by()
+            .annotate(newest_reading=Subquery(newest))
+        }
+        allowed_ids = [v.newest_reading for v in vehicles.values() if v.status == Status.ENABLED and v.newest_reading]
+        found = Reading.objects.in_bulk(allowed_ids)
+        for vin in part:
+            try:
+                vehicle = _readable(vin, vehicles.get(vin))
+            except (VehicleNotFound, DataNotAvailable) as refusal:
+                yield vin, None, refusal
+                continue
+            yield vin, found.get(vehicle.newest_reading), None
+
+
 def reading_is_fresh(reading, now=None):
     """Whether a stored reading is recent enough (READING_MAX_AGE_SECONDS) to answer without asking the provider."""
     max_age = timedelta(seconds=getattr(settings, "READING_MAX_AGE_SECONDS", 300))

@@ -131,3 +131,22 @@ def test_the_real_task_worker_builds_a_requested_report(api, make_vehicle, simul
     body = api.get(f"/api/v2/reports/{report_id}").json()
     assert body["state"] == "completed"
     assert api.get(body["download"]).content.decode().splitlines()[1].startswith(f"{vehicle.vin},yes,")
+
+
+def test_a_report_reads_its_vins_in_a_constant_number_of_queries_per_thousand(
+    workspace, make_vehicle, django_assert_max_num_queries
+):
+    from vehicles.api.tasks import status_csv
+
+    enabled = [make_vehicle("enabled") for _ in range(3)]
+    for vehicle in enabled[:2]:
+        Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=10)
+    disabled = make_vehicle("disabled")
+    vins = [v.vin for v in enabled] + [disabled.vin] + [new_vin() for _ in range(500)]
+    with django_assert_max_num_queries(3):
+        content = status_csv(workspace, vins)
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert [r["vin"] for r in rows] == vins
+    assert [r["available"] for r in rows[:4]] == ["yes", "yes", "no", "no"]
+    assert rows[2]["reason"] == "No reading yet" and "disabled" in rows[3]["reason"]
+    assert all("not in this workspace" in r["reason"] for r in rows[4:])

@@ -17,18 +17,14 @@ def status_csv(workspace, vins):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    for vin in vins:
-        try:
-            vehicle = gate.vehicle_for_data(workspace, vin)
-        except (gate.VehicleNotFound, gate.DataNotAvailable) as exc:
-            writer.writerow([vin, "no", str(exc)] + [""] * (len(COLUMNS) - 3))
-            continue
-        reading = gate.latest_reading(vehicle)
-        if reading is None:
-            writer.writerow([vehicle.vin, "no", "No reading yet"] + [""] * (len(COLUMNS) - 3))
-            continue
-        values = [getattr(reading, column) for column in COLUMNS[3:]]
-        writer.writerow([vehicle.vin, "yes", "", *("" if v is None else v for v in values)])
+    for vin, reading, refusal in gate.latest_readings(workspace, vins):
+        if refusal is not None:
+            writer.writerow([vin, "no", str(refusal)] + [""] * (len(COLUMNS) - 3))
+        elif reading is None:
+            writer.writerow([vin, "no", "No reading yet"] + [""] * (len(COLUMNS) - 3))
+        else:
+            values = [getattr(reading, column) for column in COLUMNS[3:]]
+            writer.writerow([vin, "yes", "", *("" if v is None else v for v in values)])
     return out.getvalue()
 
 
