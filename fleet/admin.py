@@ -44,6 +44,11 @@ class MakeActivationAdmin(admin.ModelAdmin):
     search_fields = ["make__name", "workspace__name", "workspace__slug"]
     autocomplete_fields = ["make", "workspace"]
     readonly_fields = ["state", "requested_by", "requested_at", "activated_by", "activated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing activation keeps its workspace and make: moving it would skip `activate_make`.
+        return [*self.readonly_fields, "workspace", "make"] if obj else self.readonly_fields
+
     actions = ["complete_activation"]
 
     @admin.action(description="Complete activation (Incomplete VINs of the make → Pending)")

@@ -149,3 +149,35 @@ def test_turning_automatic_platform_approval_on_approves_the_vins_already_pendin
     assert waiting.status == Status.PENDING and waiting.platform_approved_at is not None
     assert provider_approved.status == Status.ENABLED
     assert provider_approved.history.first().actor_name == "automatic platform approval"
+
+
+def test_saving_the_vehicle_form_writes_only_the_edited_details(admin_client, make_vehicle):
+    """A full save would write back the status read when the request began, undoing a transition made by another
+    process in the meantime: the UPDATE must name only the edited columns."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vehicle = make_vehicle("enabled")
+    url = reverse("admin:vehicles_vehicle_change", args=[vehicle.pk])
+    data = {"odometer": "123", "odometer_unit": "mi", "history-TOTAL_FORMS": "0", "history-INITIAL_FORMS": "0"}
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.post(url, data)
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "vehicles_vehicle"')]
+    assert len(updates) == 1
+    assert '"odometer"' in updates[0] and '"status"' not in updates[0] and '"deleted_at"' not in updates[0]
+    vehicle.refresh_from_db()
+    assert (vehicle.status, vehicle.odometer, vehicle.odometer_unit) == (Status.ENABLED, 123, "mi")
+
+
+def test_an_existing_make_activation_keeps_its_workspace_and_make(admin_client, workspace, other_workspace):
+    from fleet.models import MakeActivation
+
+    from .factories import make_named
+
+    activation = MakeActivation.objects.create(workspace=workspace, make=make_named("Ferrari"))
+    admin_client.post(
+        reverse("admin:fleet_makeactivation_change", args=[activation.pk]),
+        {"workspace": other_workspace.pk, "make": make_named("BMW").pk, "note": "moved"},
+    )
+    activation.refresh_from_db()
+    assert (activation.workspace, activation.make.name) == (workspace, "Ferrari")

@@ -168,3 +168,10 @@ def test_the_request_needs_post(client, manager, workspace, ferrari):
 
     assert client.get(request_url(workspace, ferrari)).status_code == 405
     assert client.post(makes_url(workspace)).status_code == 405
+
+
+def test_asking_to_activate_the_make_not_found_is_a_404(client, manager, workspace, make_vehicle):
+    make_vehicle("error")  # a VIN whose make was not found: counted under key 0
+    client.force_login(manager)
+    response = client.post(reverse("vehicles:make-request", args=[workspace.slug, 0]), {"note": "please"})
+    assert response.status_code == 404

@@ -77,6 +77,14 @@ class VehicleAdmin(admin.ModelAdmin):
         # Deletion is a soft delete through the status machine, never a row removal.
         return False
 
+    def save_model(self, request, obj, form, change):
+        # Only the editable details are written: a full save would write back the status, approvals and deletion
+        # as they were when the form was loaded, undoing any transition made meanwhile.
+        if change:
+            obj.save(update_fields=[f for f in form.changed_data if f in ("model_year", "odometer", "odometer_unit")])
+        else:
+            super().save_model(request, obj, form, change)
+
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "make"] if obj else self.readonly_fields
 

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -104,9 +104,9 @@ def make_list(request, slug):
 @vary_on_headers("HX-Request")
 def request_activation(request, slug, make_id):
     workspace, membership = get_workspace_for(request.user, slug, write=True)
-    if not make_counts(workspace).get(make_id):
+    if not make_id or not make_counts(workspace).get(make_id):  # 0 is the key of "make not found"
         raise Http404("No vehicle of this make in this workspace")
-    make = Make.objects.get(pk=make_id)
+    make = get_object_or_404(Make, pk=make_id)
     form = ActivationRequestForm(request.POST)
     if not form.is_valid():
         # HTMX swaps only 2xx answers: the fragment with the error comes back as 200, a plain page as 400.

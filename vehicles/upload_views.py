@@ -92,7 +92,10 @@ def _open_upload(upload):
 def upload_csv(request, slug):
     """A CSV file: refused at the door if it cannot be one, imported here if small, else by the worker."""
     workspace, membership = get_workspace_for(request.user, slug, write=True)
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # a malformed header: the size is checked again as the file is read
     try:
         # Before request.FILES is touched: nothing of an oversized body is read.
         check_size(length - MULTIPART_SLACK if length > MULTIPART_SLACK else None)

@@ -120,3 +120,11 @@ def test_data_paths_answer_other_methods_with_405(api, make_vehicle, method):
         response = getattr(api, method)(f"/api/v2/vehicles/{vehicle.vin}/{path}")
         assert response.status_code == 405
         assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-01", "to=0001-01-03T00:00:00Z"])
+def test_history_ending_too_early_for_the_default_window_is_a_400(api, make_vehicle, query):
+    vehicle = make_vehicle("enabled")
+    response = api.get(f"/api/v2/vehicles/{vehicle.vin}/history?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_parameter"

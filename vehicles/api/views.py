@@ -412,11 +412,13 @@ class VehicleHistoryDataView(ApiView):
         vehicle = _gated(request, vin)  # the gate first, then the parameters
         params = request.query_params
         end = _parse_instant("to", params["to"]) if params.get("to") else timezone.now()
-        start = (
-            _parse_instant("from", params["from"])
-            if params.get("from")
-            else end - dt.timedelta(days=HISTORY_DEFAULT_DAYS)
-        )
+        if params.get("from"):
+            start = _parse_instant("from", params["from"])
+        else:
+            try:
+                start = end - dt.timedelta(days=HISTORY_DEFAULT_DAYS)
+            except OverflowError:
+                raise ApiError(400, "invalid_parameter", f"to is too early: {params['to']!r}") from None
         if start > end:
             raise ApiError(400, "invalid_parameter", "from must not be after to")
         readings = list(gate.readings(vehicle, start, end)[:HISTORY_MAX_READINGS])
