@@ -116,10 +116,7 @@ def test_the_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp
 
 def test_sqlite_connections_use_wal(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}"}
-    code = (
-        "from django.db import connection\n"
-        "print(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0])"
-    )
+    code = "from django.db import connection\nprint(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0])"
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
     )
