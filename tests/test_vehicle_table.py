@@ -32,6 +32,13 @@ def test_outsider_gets_404(client, outsider, workspace):
     assert client.get(table_url(workspace)).status_code == 404
 
 
+def test_the_table_answers_a_post_with_405_and_changes_nothing(client, manager, workspace, fleet):
+    client.force_login(manager)
+    before = list(Vehicle.all_objects.values())
+    assert client.post(table_url(workspace)).status_code == 405
+    assert list(Vehicle.all_objects.values()) == before
+
+
 def test_anonymous_is_sent_to_the_login_page(client, workspace):
     response = client.get(table_url(workspace))
     assert response.status_code == 302
