@@ -241,6 +241,9 @@ OAUTH2_PROVIDER = {
 }
 API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# PostgreSQL: the hot API queries (token lookup, Get Vehicle Status) run as prepared statements (docs/bench-api.md);
+# turn off behind a connection pooler that cannot keep them (PgBouncer older than 1.21 in transaction mode).
+API_PREPARED_STATEMENTS = env_bool("API_PREPARED_STATEMENTS", True)
 API_REPORT_DAYS = env_int("API_REPORT_DAYS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vehicles.api.auth.WorkspaceTokenAuthentication"],
@@ -299,6 +302,8 @@ PROVIDER_RESUME_AFTER_SECONDS = env_int("PROVIDER_RESUME_AFTER_SECONDS", 3600)  
 READING_MAX_AGE_SECONDS = env_int("READING_MAX_AGE_SECONDS", 300)  # older: fetched again from the provider
 READING_FETCH_TIMEOUT_SECONDS = env_int("READING_FETCH_TIMEOUT_SECONDS", 5)  # within a page or API request
 READING_POLL_INTERVAL_SECONDS = env_int("READING_POLL_INTERVAL_SECONDS", 900)  # the worker's periodic fetch
+# An import that wrote at least this many vehicles refreshes the vehicles table's statistics after its commit.
+IMPORT_ANALYZE_AFTER_ROWS = env_int("IMPORT_ANALYZE_AFTER_ROWS", 10_000)
 
 # --- VIN table: keep parsed templates in memory (the explicit loaders above would otherwise read and parse
 # every template again on each request; a table page is mostly template rendering) ---

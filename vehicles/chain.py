@@ -46,10 +46,6 @@ CHAIN = By.system("approval chain")
 READ_CHUNK = 5000  # ids per SELECT … IN (…)
 
 
-def setting(name, default):
-    return getattr(settings, name, default)
-
-
 # --- Ids travel as spans [[first, last], …]: a bulk step's ids are mostly consecutive, so the task row stays small.
 
 
@@ -84,7 +80,7 @@ def start_chain(sender, vehicle_ids, **kwargs):
 @task()
 def start_approvals(spans):
     """Give the automatic platform approval where it is on, and ask each make's provider about the rest."""
-    batch_size = setting("PROVIDER_BATCH_SIZE", 500)
+    batch_size = settings.PROVIDER_BATCH_SIZE
     batches = defaultdict(list)  # make name → [[vehicle id, approval round], …]
     for chunk in _chunks(from_spans(spans), READ_CHUNK):
         rows = Vehicle.objects.filter(pk__in=chunk, status=Status.PENDING).values_list(
@@ -110,7 +106,7 @@ def start_approvals(spans):
 
 
 def _backoff(attempt):
-    base = setting("PROVIDER_RETRY_BACKOFF_SECONDS", 5)
+    base = settings.PROVIDER_RETRY_BACKOFF_SECONDS
     return min(base * 2 ** (attempt - 1), 3600)
 
 
@@ -176,7 +172,7 @@ def request_enablement(make_name, pairs, attempt=1, check=False):
     if undecided:
         _enqueue_later(wait, make_name, undecided, attempt=attempt, check=True)
 
-    max_attempts = setting("PROVIDER_MAX_ATTEMPTS", 5)
+    max_attempts = settings.PROVIDER_MAX_ATTEMPTS
     retry = []
     for (approval_round, reason), ids in failed.items():
         if attempt >= max_attempts:
@@ -213,7 +209,7 @@ def _after_enabled(vehicle_ids):
     """Newly Enabled vehicles: fetch their first readings."""
     if vehicle_ids:
         vins = list(Vehicle.objects.filter(pk__in=vehicle_ids).values_list("vin", "make__name").distinct())
-        for batch in _chunks([list(pair) for pair in vins], setting("PROVIDER_BATCH_SIZE", 500)):
+        for batch in _chunks([list(pair) for pair in vins], settings.PROVIDER_BATCH_SIZE):
             fetch_readings.enqueue(batch)
 
 
@@ -237,7 +233,7 @@ def start_withdrawals(spans):
     A VIN still Enabled or Pending in some workspace (the same VIN may be in several fleets, and the provider's
     enablement is per VIN) is not withdrawn; nor is one that came back meanwhile.
     """
-    batch_size = setting("PROVIDER_BATCH_SIZE", 500)
+    batch_size = settings.PROVIDER_BATCH_SIZE
     per_make = defaultdict(set)
     for chunk in _chunks(from_spans(spans), READ_CHUNK):
         rows = Vehicle.all_objects.filter(pk__in=chunk).values_list("vin", "make__name")
@@ -272,7 +268,7 @@ def withdraw_vins(make_name, vins, attempt=1):
         return {"withdrawn": 0, "failed": len(vins), "attempt": attempt, "gave_up": True}
     except Exception as error:
         unexpected = not isinstance(error, ProviderUnavailable)
-        gave_up = attempt >= setting("PROVIDER_MAX_ATTEMPTS", 5)
+        gave_up = attempt >= settings.PROVIDER_MAX_ATTEMPTS
         log = logger.error if gave_up else logger.warning
         log(
             "Provider %s did not withdraw %d VIN(s) (attempt %d%s): %s",
@@ -392,7 +388,7 @@ def fetch_readings(pairs):
 
 def stale_vins():
     """[vin, make name] of every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS."""
-    fresh_after = timezone.now() - timedelta(seconds=setting("READING_MAX_AGE_SECONDS", 300))
+    fresh_after = timezone.now() - timedelta(seconds=settings.READING_MAX_AGE_SECONDS)
     newest = Reading.objects.filter(vin=OuterRef("vin")).order_by("-recorded_at").values("recorded_at")[:1]
     rows = (
         Vehicle.objects.filter(status=Status.ENABLED)
@@ -423,7 +419,7 @@ def resume_stalled():
     while no chain task is queued (their task was lost: a crashed worker, a purged queue). Returns how many."""
     if _scheduled(start_approvals, request_enablement):
         return 0
-    before = timezone.now() - timedelta(seconds=setting("PROVIDER_RESUME_AFTER_SECONDS", 3600))
+    before = timezone.now() - timedelta(seconds=settings.PROVIDER_RESUME_AFTER_SECONDS)
     ids = list(
         Vehicle.objects.filter(
             status=Status.PENDING, provider_approved_at__isnull=True, status_changed_at__lt=before
@@ -437,7 +433,7 @@ def resume_stalled():
 def ensure_polling():
     """Schedule the periodic poll (its first run one interval from now) unless it is already scheduled."""
     if not poll_task_scheduled():
-        interval = setting("READING_POLL_INTERVAL_SECONDS", 900)
+        interval = settings.READING_POLL_INTERVAL_SECONDS
         poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
 
 
@@ -446,10 +442,10 @@ def poll_readings(reschedule=True):
     """Fetch fresh readings for the stale Enabled VINs (in batches), restart stalled approval chains, then come
     back after the poll interval."""
     pairs = stale_vins()
-    for batch in _chunks(pairs, setting("PROVIDER_BATCH_SIZE", 500)):
+    for batch in _chunks(pairs, settings.PROVIDER_BATCH_SIZE):
         fetch_readings.enqueue(batch)
     resumed = resume_stalled()
     if reschedule:
-        interval = setting("READING_POLL_INTERVAL_SECONDS", 900)
+        interval = settings.READING_POLL_INTERVAL_SECONDS
         poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
     return {"stale": len(pairs), "resumed": resumed}

@@ -190,7 +190,7 @@ def latest_readings(workspace, vins, chunk=1000):
 
 def reading_is_fresh(reading, now=None):
     """Whether a stored reading is recent enough (READING_MAX_AGE_SECONDS) to answer without asking the provider."""
-    max_age = timedelta(seconds=getattr(settings, "READING_MAX_AGE_SECONDS", 300))
+    max_age = timedelta(seconds=settings.READING_MAX_AGE_SECONDS)
     return reading is not None and reading.recorded_at >= (now or timezone.now()) - max_age
 
 
@@ -214,7 +214,7 @@ def _fetched_reading(vehicle, make_name, latest, timeout):
     from .providers import ProviderUnavailable, VehicleRevoked
 
     if timeout is None:
-        timeout = getattr(settings, "READING_FETCH_TIMEOUT_SECONDS", 5)
+        timeout = settings.READING_FETCH_TIMEOUT_SECONDS
     try:
         refresh_readings(vehicle.vin, make_name, timeout=timeout)
     except VehicleRevoked:

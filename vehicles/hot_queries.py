@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, Error, connections
 def fetch_one(sql, params):
     """The first row of `sql` (with %s placeholders) run with `params` on the default database, or None."""
     db = connections[DEFAULT_DB_ALIAS]  # once: each attribute read through django.db.connection looks it up again
-    if db.vendor == "postgresql" and getattr(settings, "API_PREPARED_STATEMENTS", True):
+    if db.vendor == "postgresql" and settings.API_PREPARED_STATEMENTS:
         return _fetch_one_prepared(db, sql, params)
     with db.cursor() as cursor:
         cursor.execute(sql, params)

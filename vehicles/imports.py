@@ -38,9 +38,6 @@ from .vins import InvalidVin, make_name_for_vin, parse_odometer, validate_vin
 
 # Entries handled per batch: one existence query, one vehicle insert and one history insert each.
 BATCH_ROWS = 10_000
-# An import that wrote at least this many vehicles (added or re-added) refreshes the planner's statistics of the
-# vehicles table after its commit (setting IMPORT_ANALYZE_AFTER_ROWS overrides it): see analyze_vehicles.
-ANALYZE_AFTER_ROWS = 10_000
 # Longest value kept for a problem row (a whole line of garbage is cut, not stored).
 PROBLEM_VALUE_MAX = 200
 
@@ -153,7 +150,9 @@ def _bounded_sqlite_cache():
 
 
 def analyze_after_rows():
-    return getattr(settings, "IMPORT_ANALYZE_AFTER_ROWS", ANALYZE_AFTER_ROWS)
+    """An import that wrote at least this many vehicles (added or re-added) refreshes the planner's statistics of
+    the vehicles table after its commit (setting IMPORT_ANALYZE_AFTER_ROWS): see analyze_vehicles."""
+    return settings.IMPORT_ANALYZE_AFTER_ROWS
 
 
 def analyze_vehicles():

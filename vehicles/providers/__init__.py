@@ -24,7 +24,7 @@ __all__ = [
 
 def provider_for(make_name):
     """The provider of a make (a name, a Make, or None for no make): a fresh instance of the configured class."""
-    configured = {key.lower(): path for key, path in getattr(settings, "VEHICLE_PROVIDERS", {}).items()}
+    configured = {key.lower(): path for key, path in settings.VEHICLE_PROVIDERS.items()}
     name = str(make_name or "").lower()
     path = configured.get(name) or configured.get("default") or DEFAULT_PROVIDER
     return import_string(path)()

@@ -55,7 +55,7 @@ WITHDRAWN = []
 
 
 def options():
-    return {**DEFAULTS, **getattr(settings, "SIMULATED_PROVIDER", {})}
+    return {**DEFAULTS, **settings.SIMULATED_PROVIDER}
 
 
 def _matches(vin, last_characters, vins):

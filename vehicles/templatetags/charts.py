@@ -43,7 +43,7 @@ def vehicle_data(vehicle, workspace):
     except gate.DataNotAvailable as refused:
         return {"available": False, "notice": NOTICES.get(refused.vehicle.status, str(refused)), "code": refused.code}
     try:
-        reading = gate.current_reading(allowed, timeout=getattr(settings, "READING_FETCH_TIMEOUT_SECONDS", 5))
+        reading = gate.current_reading(allowed, timeout=settings.READING_FETCH_TIMEOUT_SECONDS)
     except gate.DataNotAvailable as refused:  # the provider revoked it just now
         return {"available": False, "notice": NOTICES[Status.DISABLED], "code": refused.code}
     since = timezone.now() - timedelta(days=CHART_DAYS)
