@@ -49,8 +49,12 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 
+# make bench BENCH=import_bench (or api_bench, chain_bench, table_bench, load_bench); each prints its figures and
+# its own usage (docs/benchmarks.md gives the command behind every figure).
+BENCH ?=
 bench: install-test
-	$(BIN)/python -m bench.run_all
+	@if [ -z "$(BENCH)" ]; then echo "usage: make bench BENCH=<name>, one of:"; ls bench | sed -n 's/_bench\.py$$/_bench/p'; \
+	else DEBUG=1 $(BIN)/python -m bench.$(BENCH) $(BENCH_ARGS); fi
 
 clean:
 	rm -rf $(VENV) staticfiles
