@@ -44,6 +44,7 @@ run: migrate
 	$(BIN)/gunicorn fleet.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile -
 
 test: install-test
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test

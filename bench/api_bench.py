@@ -123,17 +123,18 @@ django.setup()
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 from fleet.models import ApiClient, Workspace
+from vehicles.status import machine
 from vehicles.choices import Party
-from vehicles.imports import Entry, add_vehicles
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Reading, Vehicle
-from vehicles.transitions import By, activate_make
+from vehicles.status.machine import By, activate_make
 from fleet.models import Make
 workspace = Workspace.objects.create(name="Bench", slug="bench")
 [result] = add_vehicles(workspace, [Entry(vin="WBA3A5C5XDF354621")], By.system("bench"))
 vehicle = Vehicle.objects.get(pk=result.vehicle_id)
 activate_make(workspace, vehicle.make, By.system("bench"))
-vehicle.approve(Party.PLATFORM, By.system("bench"))
-vehicle.approve(Party.PROVIDER, By.system("bench"))
+machine.approve_one(vehicle, Party.PLATFORM, By.system("bench"))
+machine.approve_one(vehicle, Party.PROVIDER, By.system("bench"))
 assert vehicle.status == "enabled", vehicle.status
 Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=12345.6, fuel_level=55.0)
 client, _ = ApiClient.issue(workspace, "bench")

@@ -25,8 +25,8 @@ N_SMALL, N_BIG, N_HUGE, N_CHAIN = 100, 10_000, 100_000, 10_000
 def incomplete(slug, count, seed):
     from fleet.models import Workspace
     from vehicles.demo import make_vin
-    from vehicles.imports import Entry, add_vehicles
-    from vehicles.transitions import By
+    from vehicles.importing.engine import Entry, add_vehicles
+    from vehicles.status.machine import By
 
     workspace = Workspace.objects.create(slug=slug, name=slug)
     entries = [Entry(vin=make_vin("ZFF", n, seed=seed)) for n in range(count)]
@@ -40,7 +40,7 @@ def activate(workspace):
     from django.test.utils import CaptureQueriesContext
 
     from fleet.models import Make
-    from vehicles.transitions import By, activate_make
+    from vehicles.status.machine import By, activate_make
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
@@ -73,7 +73,7 @@ def main():
     from fleet.models import Make
     from vehicles.choices import Party, Status
     from vehicles.models import Reading, Vehicle
-    from vehicles.transitions import By, activate_make, approve
+    from vehicles.status.machine import By, activate_make, approve
 
     print(f"database: {url.split('://')[0]}; machine: {os.cpu_count()} cores")
     results = {}

@@ -6,7 +6,7 @@
 
 Figures printed (all measured in the same run, on the same database):
 - raw: 100k vehicle rows in one transaction (SQLite executemany; PostgreSQL COPY) — the baseline;
-- import: the same 100k rows as a CSV file through `import_jobs.import_file` (parse, validate, makes, dedupe,
+- import: the same 100k rows as a CSV file through `jobs.import_file` (parse, validate, makes, dedupe,
   vehicles, history, counts, report), as a ratio to raw (goal ≤ 4×);
 - re-import: the same file again (all duplicates, 100k problem rows), as a ratio to the first import (goal ≤ 1×);
 - million: 1,000,000 rows imported by the task worker in its own process, with its peak memory (goal < 250 MB).
@@ -110,14 +110,14 @@ def raw_insert(ws, path):
 
 
 def run_import(ws, path):
-    from vehicles import import_jobs
+    from vehicles.importing import jobs
     from vehicles.models import ImportJob
 
     job = ImportJob.objects.create(workspace=ws, source=ImportJob.Source.COMMAND, filename=path.name)
     start = time.perf_counter()
     with open(path, "rb") as binary:
-        import_jobs.start(job, None)
-        summary = import_jobs.import_file(job, binary, import_jobs.by_for(job))
+        jobs.start(job, None)
+        summary = jobs.import_file(job, binary, jobs.by_for(job))
     return time.perf_counter() - start, summary
 
 
@@ -125,8 +125,8 @@ def million(path):
     """1,000,000 rows through the worker: enqueue the job's task, run `db_worker --batch` in a child process."""
     from django.core.files import File
 
-    from vehicles import import_jobs
     from vehicles.models import ImportJob, Vehicle
+    from vehicles.tasks import imports
 
     ws = workspace("bench-million")
     job = ImportJob(workspace=ws, source=ImportJob.Source.CSV, filename=path.name)
@@ -136,7 +136,7 @@ def million(path):
 
     # The approval chain's tasks started by the 100k imports are not part of this figure.
     DBTaskResult.objects.all().delete()
-    import_jobs.enqueue(job)  # on_commit runs at once: we are in autocommit
+    imports.enqueue(job)  # on_commit runs at once: we are in autocommit
     start = time.perf_counter()
     subprocess.run(
         # Only the import's task: the approval chain it starts afterwards is not part of the figure.

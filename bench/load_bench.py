@@ -49,17 +49,18 @@ import django
 django.setup()
 from django.utils import timezone
 from fleet.models import ApiClient, Make, Workspace
+from vehicles.status import machine
 from vehicles.choices import Party
 from vehicles.demo import DEMO_WMIS, make_vin
-from vehicles.imports import Entry, add_vehicles
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Reading, Vehicle
-from vehicles.transitions import By
+from vehicles.status.machine import By
 seed = By.system("load_bench")
 workspace = Workspace.objects.get(slug="%(workspace)s")
 results = add_vehicles(workspace, [Entry(vin=make_vin(DEMO_WMIS["BMW"], 100000 + n)) for n in range(%(n)d)], seed)
 qs = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
-qs.approve(Party.PLATFORM, seed)
-qs.approve(Party.PROVIDER, seed)
+machine.approve(qs, Party.PLATFORM, seed)
+machine.approve(qs, Party.PROVIDER, seed)
 vins = sorted(qs.filter(status="enabled").values_list("vin", flat=True))
 assert len(vins) == %(n)d, len(vins)
 now = timezone.now()

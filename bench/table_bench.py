@@ -139,7 +139,7 @@ def build(rebuild):
     from django.db import connection
 
     from fleet.models import Make, Membership, Role, Workspace
-    from vehicles.counts import recount
+    from vehicles.status.counts import recount
 
     create_database_if_missing()
     call_command("migrate", verbosity=0)
@@ -194,7 +194,7 @@ def measure(user, workspaces, runs):
     from django.urls import reverse
     from django_htmx.middleware import HtmxDetails
 
-    from vehicles.views import vehicle_list
+    from vehicles.views.table import vehicle_list
 
     factory = RequestFactory()
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Membership, Role, Workspace
+from fleet.models import Membership, Role, Workspace
 
 
 def get_workspace_for(user, slug, *, write=False):

@@ -11,8 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .access import get_workspace_for
-from .models import ApiClient
+from fleet.access import get_workspace_for
+from fleet.models import ApiClient
 
 NEW_SECRET_KEY = "api_access_new_secret"
 
@@ -50,7 +50,7 @@ def api_access(request, slug):
             return _page(request, workspace, membership, form, status=400)
         client, secret = ApiClient.issue(workspace, form.cleaned_data["name"], created_by=request.user)
         request.session[NEW_SECRET_KEY] = {"client": client.pk, "secret": secret}
-        return redirect("vehicles:api-access", slug=workspace.slug)
+        return redirect("api_access:page", slug=workspace.slug)
     shown = request.session.pop(NEW_SECRET_KEY, None)
     new_client = workspace.api_clients.filter(pk=shown["client"]).first() if shown else None
     response = _page(
@@ -71,4 +71,4 @@ def revoke(request, slug, client_id):
         messages.success(request, f"Credentials “{client.name}” revoked: their tokens no longer work.")
     else:
         messages.info(request, f"Credentials “{client.name}” were already revoked.")
-    return redirect("vehicles:api-access", slug=workspace.slug)
+    return redirect("api_access:page", slug=workspace.slug)

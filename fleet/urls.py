@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from fleet import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,5 +10,6 @@ urlpatterns = [
     path("workspaces/", views.workspace_list, name="workspace-list"),
     # One URL module per feature, all under the workspace's slug.
     path("workspaces/<slug:slug>/", include("vehicles.urls")),
+    path("workspaces/<slug:slug>/api-access/", include("fleet.api_access_urls")),
     path("api/", include("vehicles.api.urls")),
 ]

@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from .access import workspaces_of
-from .models import Membership
+from fleet.access import workspaces_of
+from fleet.models import Membership
 
 
 @login_required

@@ -4,6 +4,9 @@ import signal
 
 import pytest
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from vehicles.tasks import approvals, readings
 
 
 @pytest.fixture
@@ -38,3 +41,9 @@ def run_worker():
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+
+
+def task_results(name):
+    """The task rows of one of the worker's chain or readings tasks, by the task's name."""
+    task = getattr(approvals, name, None) or getattr(readings, name)
+    return DBTaskResult.objects.filter(task_path=task.module_path)

@@ -1,9 +1,8 @@
 import pytest
 
 from fleet.models import Role
-
-from .factories import MembershipFactory, UserFactory, WorkspaceFactory, activate, add_vehicle, new_vin
-from .states import vehicle_in
+from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory, activate, add_vehicle, new_vin
+from tests.states import vehicle_in
 
 
 @pytest.fixture

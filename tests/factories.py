@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 
 from fleet.models import Make, MakeActivation, Membership, Role, Workspace
 from vehicles.demo import make_vin
-from vehicles.imports import Entry, add_vehicles
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Vehicle
-from vehicles.transitions import By
+from vehicles.status.machine import By
 
 _serials = itertools.count(1)
 

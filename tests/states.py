@@ -1,9 +1,9 @@
 """Bring a vehicle to any status through the status machine (never by writing the status directly)."""
 
-from vehicles.choices import DELETED, Party, Status
-from vehicles.transitions import By
-
-from .factories import activate, add_vehicle, new_vin
+from tests.factories import activate, add_vehicle, new_vin
+from vehicles.choices import DELETED, Event, Party, Status
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 
 def vehicle_in(workspace, status, vin=None):
@@ -17,14 +17,14 @@ def vehicle_in(workspace, status, vin=None):
     if status == Status.PENDING:
         return vehicle
     if status == Status.ERROR:
-        return vehicle.refuse(Party.PROVIDER, By.provider("test"), "not recognised")
-    vehicle.approve(Party.PLATFORM, system)
-    vehicle.approve(Party.PROVIDER, system)
+        return machine.refuse_one(vehicle, Party.PROVIDER, By.provider("test"), "not recognised")
+    machine.approve_one(vehicle, Party.PLATFORM, system)
+    machine.approve_one(vehicle, Party.PROVIDER, system)
     if status == Status.ENABLED:
         return vehicle
-    vehicle.disable(system)
+    machine.fire(vehicle, Event.DISABLE, system)
     if status == Status.DISABLED:
         return vehicle
     if status == DELETED:
-        return vehicle.delete_vin(system)
+        return machine.fire(vehicle, Event.DELETE, system)
     raise ValueError(status)

@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from vehicles.choices import Status
 from vehicles.models import StatusChange, Vehicle
-from vehicles.transitions import By
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 SYSTEM = By.system("test")
 
@@ -132,7 +133,7 @@ def test_turning_automatic_platform_approval_on_approves_the_vins_already_pendin
     admin_client, workspace, make_vehicle
 ):
     waiting, provider_approved, enabled = make_vehicle("pending"), make_vehicle("pending"), make_vehicle("enabled")
-    provider_approved.approve("provider", SYSTEM)
+    machine.approve_one(provider_approved, "provider", SYSTEM)
     response = admin_client.post(
         reverse("admin:fleet_workspace_change", args=[workspace.pk]),
         {
@@ -171,8 +172,7 @@ def test_saving_the_vehicle_form_writes_only_the_edited_details(admin_client, ma
 
 def test_an_existing_make_activation_keeps_its_workspace_and_make(admin_client, workspace, other_workspace):
     from fleet.models import MakeActivation
-
-    from .factories import make_named
+    from tests.factories import make_named
 
     activation = MakeActivation.objects.create(workspace=workspace, make=make_named("Ferrari"))
     admin_client.post(

@@ -5,14 +5,15 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from fleet.models import MakeActivation
-from vehicles import chain, gate
+from tests import chain_support
+from tests.chain_support import run_worker
+from tests.factories import add_vehicle, make_named, new_vin
 from vehicles.choices import Actor, Event, Party, Status
 from vehicles.models import Reading, StatusChange
-from vehicles.transitions import By, activate_make
-
-from . import chain_support
-from .chain_support import run_worker
-from .factories import add_vehicle, make_named, new_vin
+from vehicles.readings import fetch, gate
+from vehicles.status import machine
+from vehicles.status.machine import By, activate_make
+from vehicles.tasks import approvals, readings
 
 simulated = chain_support.simulated  # the fixture
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def tasks_named(name):
-    return DBTaskResult.objects.filter(task_path=f"vehicles.chain.{name}")
+    return chain_support.task_results(name)
 
 
 def last_change(vehicle):
@@ -46,7 +47,7 @@ def test_an_uploaded_vin_is_enabled_once_provider_and_platform_approve_and_its_d
     assert vehicle.status == Status.PENDING, "the provider's approval alone keeps it Pending"
     assert vehicle.provider_approved_at is not None
 
-    vehicle.approve(Party.PLATFORM, By.operator(operator))
+    machine.approve_one(vehicle, Party.PLATFORM, By.operator(operator))
     assert vehicle.status == Status.ENABLED
     enabled_by = last_change(vehicle)
     assert (enabled_by.event, enabled_by.from_status, enabled_by.to_status) == (Event.APPROVE, "pending", "enabled")
@@ -149,11 +150,11 @@ def test_a_provider_that_decides_later_is_asked_again_after_its_delay(workspace,
 def test_a_late_answer_for_an_earlier_round_does_not_count(workspace, bmw_active, operator, simulated):
     vehicle = add_vehicle(workspace)
     first_round = vehicle.approval_round
-    vehicle.refuse(Party.PLATFORM, By.operator(operator), "wrong fleet")
-    vehicle.enable(By.operator(operator))
+    machine.refuse_one(vehicle, Party.PLATFORM, By.operator(operator), "wrong fleet")
+    machine.fire(vehicle, Event.ENABLE, By.operator(operator))
     assert vehicle.status == Status.PENDING and vehicle.approval_round == first_round + 1
 
-    chain.request_enablement.call("BMW", [[vehicle.pk, first_round]])
+    approvals.request_enablement.call("BMW", [[vehicle.pk, first_round]])
 
     vehicle.refresh_from_db()
     assert vehicle.provider_approved_at is None
@@ -169,7 +170,7 @@ def test_a_vin_the_provider_revokes_is_disabled_and_its_data_refused(workspace, 
 
     simulated["REVOKE_VINS"].append(vehicle.vin)
     settings.READING_MAX_AGE_SECONDS = 0
-    chain.poll_readings.enqueue(reschedule=False)
+    readings.poll_readings.enqueue(reschedule=False)
     run_worker()
 
     vehicle.refresh_from_db()
@@ -215,13 +216,13 @@ def test_the_periodic_poll_fetches_stale_enabled_vins_and_comes_back_later(works
     enabled = make_vehicle(Status.ENABLED)
     disabled = make_vehicle(Status.DISABLED)
 
-    chain.poll_readings.enqueue()
+    readings.poll_readings.enqueue()
     run_worker()
 
     assert Reading.objects.filter(vin=enabled.vin).exists()
     assert not Reading.objects.filter(vin=disabled.vin).exists()
-    assert chain.poll_task_scheduled(), "the poll has scheduled its next run"
-    assert chain.stale_vins() == []
+    assert readings.poll_task_scheduled(), "the poll has scheduled its next run"
+    assert fetch.stale_vins() == []
 
 
 def test_poll_readings_fetches_now_and_says_what_it_did(workspace, make_vehicle, simulated):
@@ -238,7 +239,7 @@ def test_poll_readings_fetches_now_and_says_what_it_did(workspace, make_vehicle,
     assert Reading.objects.filter(vin=enabled.vin).count() >= 2
 
     call_command("poll_readings", "--schedule", stdout=out)
-    assert chain.poll_task_scheduled()
+    assert readings.poll_task_scheduled()
 
 
 class BrokenProvider:
@@ -272,7 +273,7 @@ def test_the_periodic_poll_restarts_the_chain_of_a_vin_whose_task_was_lost(works
     vehicle = add_vehicle(workspace)
     DBTaskResult.objects.all().delete()  # the queue was purged: nothing will ask the provider
 
-    chain.poll_readings.enqueue(reschedule=False)
+    readings.poll_readings.enqueue(reschedule=False)
     run_worker()
 
     vehicle.refresh_from_db()
@@ -283,4 +284,4 @@ def test_the_periodic_poll_leaves_a_chain_under_way_alone(workspace, bmw_active,
     settings.PROVIDER_RESUME_AFTER_SECONDS = 0
     add_vehicle(workspace)  # its start_approvals task is queued
 
-    assert chain.resume_stalled() == 0
+    assert approvals.resume_stalled() == 0

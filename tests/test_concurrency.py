@@ -6,12 +6,12 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from tests.factories import activate, new_vin
 from vehicles.choices import DELETED, Event, Party, Status
-from vehicles.imports import Entry, add_vehicles
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import StatusChange, Vehicle
-from vehicles.transitions import By, TransitionNotAllowed
-
-from .factories import activate, new_vin
+from vehicles.status import machine
+from vehicles.status.machine import By, TransitionNotAllowed
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,8 +28,8 @@ def enabled_vehicles(workspace, n):
     activate(workspace, "BMW")
     results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], SYSTEM)
     qs = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
-    qs.approve(Party.PLATFORM, SYSTEM)
-    qs.approve(Party.PROVIDER, SYSTEM)
+    machine.approve(qs, Party.PLATFORM, SYSTEM)
+    machine.approve(qs, Party.PROVIDER, SYSTEM)
     return list(qs)
 
 
@@ -69,9 +69,12 @@ def assert_history_agrees(vehicle_ids):
 
 def test_two_enables_of_the_same_vin_succeed_once(workspace):
     vehicles = enabled_vehicles(workspace, 20)
-    Vehicle.objects.filter(pk__in=[v.pk for v in vehicles]).disable(SYSTEM)
+    machine.apply(Event.DISABLE, Vehicle.objects.filter(pk__in=[v.pk for v in vehicles]), SYSTEM)
     for vehicle in vehicles:
-        results, errors = race(lambda v=vehicle: v.enable(SYSTEM), lambda v=vehicle: v.enable(SYSTEM))
+        results, errors = race(
+            lambda v=vehicle: machine.fire(v, Event.ENABLE, SYSTEM),
+            lambda v=vehicle: machine.fire(v, Event.ENABLE, SYSTEM),
+        )
         assert errors == []
         assert sum(not isinstance(r, TransitionNotAllowed) for r in results) == 1
         assert StatusChange.objects.filter(vehicle=vehicle, event=Event.ENABLE).count() == 1
@@ -83,8 +86,8 @@ def test_disable_racing_delete_never_loses_or_doubles_a_change(workspace):
     vehicles = enabled_vehicles(workspace, 20)
     for vehicle in vehicles:
         results, errors = race(
-            lambda v=vehicle: Vehicle.all_objects.get(pk=v.pk).disable(SYSTEM),
-            lambda v=vehicle: Vehicle.all_objects.get(pk=v.pk).delete_vin(SYSTEM),
+            lambda v=vehicle: machine.fire(Vehicle.all_objects.get(pk=v.pk), Event.DISABLE, SYSTEM),
+            lambda v=vehicle: machine.fire(Vehicle.all_objects.get(pk=v.pk), Event.DELETE, SYSTEM),
         )
         assert errors == []
         disabled_ok, deleted_ok = (not isinstance(r, TransitionNotAllowed) for r in results)
@@ -99,13 +102,17 @@ def test_bulk_disables_racing_each_other_change_each_vin_once(workspace):
     vehicles = enabled_vehicles(workspace, 300)
     ids = [v.pk for v in vehicles]
     qs = lambda: Vehicle.objects.filter(pk__in=ids)  # noqa: E731
-    results, errors = race(lambda: qs().disable(SYSTEM), lambda: qs().disable(SYSTEM), lambda: qs().delete_vins(SYSTEM))
+    results, errors = race(
+        lambda: machine.apply(Event.DISABLE, qs(), SYSTEM),
+        lambda: machine.apply(Event.DISABLE, qs(), SYSTEM),
+        lambda: machine.apply(Event.DELETE, qs(), SYSTEM),
+    )
     assert errors == []
     disabled = results[0] + results[1]
     assert sorted(disabled) == sorted(set(disabled))  # no VIN disabled twice
     assert StatusChange.objects.filter(vehicle_id__in=ids, event=Event.DISABLE).count() == len(disabled)
     assert_history_agrees(ids)
-    from vehicles.counts import recount, status_counts
+    from vehicles.status.counts import recount, status_counts
 
     kept = status_counts(workspace)
     recount(workspace)
@@ -118,8 +125,8 @@ def test_both_parties_approving_at_once_enable_each_vin_exactly_once(workspace):
     for result in results:
         qs = lambda pk=result.vehicle_id: Vehicle.objects.filter(pk=pk)  # noqa: E731
         outcomes, errors = race(
-            lambda q=qs: q().approve(Party.PLATFORM, By.operator()),
-            lambda q=qs: q().approve(Party.PROVIDER, By.provider()),
+            lambda q=qs: machine.approve(q(), Party.PLATFORM, By.operator()),
+            lambda q=qs: machine.approve(q(), Party.PROVIDER, By.provider()),
         )
         assert errors == []
         assert sum(len(enabled) for _, enabled in outcomes) == 1

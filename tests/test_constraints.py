@@ -4,12 +4,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from vehicles.choices import DELETED, Status
-from vehicles.imports import Entry, Outcome, add_vehicles
+from tests.factories import add_vehicle, new_vin
+from vehicles.choices import DELETED, Event, Status
+from vehicles.importing.engine import Entry, Outcome, add_vehicles
 from vehicles.models import Reading, StatusChange, Vehicle
-from vehicles.transitions import By
-
-from .factories import add_vehicle, new_vin
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 SYSTEM = By.system("test")
 
@@ -65,7 +65,7 @@ def test_a_deleted_vin_comes_back_pending_with_its_history_and_data(workspace, m
     vehicle = make_vehicle("enabled")
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=1234)
     history_before = StatusChange.objects.filter(vehicle=vehicle).count()
-    vehicle.delete_vin(SYSTEM)
+    machine.fire(vehicle, Event.DELETE, SYSTEM)
     assert not Vehicle.objects.filter(pk=vehicle.pk).exists()
 
     [result] = add_vehicles(workspace, [Entry(vin=vehicle.vin)], SYSTEM)
@@ -83,13 +83,13 @@ def test_a_deleted_vin_comes_back_pending_with_its_history_and_data(workspace, m
 
 def test_a_deleted_vin_of_an_inactive_make_comes_back_incomplete(workspace, make_vehicle):
     vehicle = make_vehicle("incomplete")
-    vehicle.delete_vin(SYSTEM)
+    machine.fire(vehicle, Event.DELETE, SYSTEM)
     [result] = add_vehicles(workspace, [Entry(vin=vehicle.vin)], SYSTEM)
     assert (result.outcome, result.status) == (Outcome.READDED, Status.INCOMPLETE)
 
 
 def test_counts_follow_every_change(workspace, make_vehicle):
-    from vehicles.counts import recount, status_counts
+    from vehicles.status.counts import recount, status_counts
 
     for status in ("enabled", "disabled", "pending", "incomplete", "error", DELETED):
         make_vehicle(status)

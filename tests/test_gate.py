@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from vehicles import gate
+from tests import chain_support
+from tests.factories import add_vehicle
 from vehicles.choices import Party, Status
 from vehicles.models import Reading
-from vehicles.transitions import By
-
-from . import chain_support
-from .factories import add_vehicle
+from vehicles.readings import gate
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 simulated = chain_support.simulated  # the fixture
 
@@ -79,8 +79,8 @@ def test_a_reuploaded_and_reapproved_vin_gives_back_its_old_history(make_vehicle
     assert again.status == Status.PENDING, "earlier approvals do not count"
     with pytest.raises(gate.DataNotAvailable):
         gate.vehicle_for_data(workspace, vehicle.vin)
-    again.approve(Party.PLATFORM, By.system("test"))
-    again.approve(Party.PROVIDER, By.provider("test"))
+    machine.approve_one(again, Party.PLATFORM, By.system("test"))
+    machine.approve_one(again, Party.PROVIDER, By.provider("test"))
 
     assert gate.readings(gate.vehicle_for_data(workspace, vehicle.vin)).count() == 4
 

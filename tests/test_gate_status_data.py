@@ -7,11 +7,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from vehicles import gate
+from tests import chain_support
 from vehicles.choices import Status
 from vehicles.models import Reading
-
-from . import chain_support
+from vehicles.readings import gate
 
 simulated = chain_support.simulated  # the fixture
 

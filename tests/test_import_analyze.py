@@ -4,12 +4,11 @@ after the import's commit and never inside its transaction; a small import, or o
 import pytest
 from django.db import connection
 
-from vehicles import imports
-from vehicles.imports import Entry, ImportRun, add_vehicles
+from tests.factories import new_vin
+from vehicles.importing import engine
+from vehicles.importing.engine import Entry, ImportRun, add_vehicles
 from vehicles.models import Vehicle
-from vehicles.transitions import By
-
-from .factories import new_vin
+from vehicles.status.machine import By
 
 pytestmark = pytest.mark.django_db(transaction=True)  # real commits: the ANALYZE runs after one
 
@@ -81,7 +80,7 @@ def test_re_added_vehicles_count_towards_the_threshold(workspace, threshold_of_t
 
     results = add_vehicles(workspace, [Entry(vin=vin) for vin in vins], SYSTEM)
 
-    assert {r.outcome for r in results} == {imports.Outcome.READDED}
+    assert {r.outcome for r in results} == {engine.Outcome.READDED}
     assert len(analyzes(statements)) == 1
 
 
@@ -97,6 +96,6 @@ def test_an_import_that_fails_does_not_analyze(workspace, threshold_of_three, st
 
 
 def test_the_threshold_is_ten_thousand_vehicles_unless_a_setting_says_otherwise(settings):
-    assert imports.analyze_after_rows() == 10_000  # the default in fleet/settings.py
+    assert engine.analyze_after_rows() == 10_000  # the default in fleet/settings.py
     settings.IMPORT_ANALYZE_AFTER_ROWS = 50
-    assert imports.analyze_after_rows() == 50
+    assert engine.analyze_after_rows() == 50

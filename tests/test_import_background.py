@@ -12,10 +12,9 @@ from django.urls import reverse
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from vehicles import import_jobs, imports
+from tests.factories import new_vin
+from vehicles.importing import engine, jobs
 from vehicles.models import ImportJob, StatusChange, Vehicle, VehicleCount
-
-from .factories import new_vin
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,7 +72,7 @@ def test_a_large_file_is_imported_by_the_worker_and_its_report_appears(client, w
     assert job.counts["outcomes"] == {"added": 40, "re-added": 0, "duplicate": 0, "repeated": 1, "invalid": 1}
     assert (job.processed_rows, job.total_rows) == (42, 42)
     assert Vehicle.objects.filter(workspace=workspace).count() == 40
-    assert not job.file and not import_jobs.progress_path(job.pk).exists()
+    assert not job.file and not jobs.progress_path(job.pk).exists()
     assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
     fragment = client.get(page, HTTP_HX_REQUEST="true").content.decode()
     assert "Rows by outcome" in fragment and "every 1s" not in fragment
@@ -86,8 +85,8 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
     client.force_login(manager)
     text = big_file()
     job = upload(client, workspace, text)
-    monkeypatch.setattr(imports, "BATCH_ROWS", 8)
-    real_insert = imports.BulkWriter.insert_vehicles
+    monkeypatch.setattr(engine, "BATCH_ROWS", 8)
+    real_insert = engine.BulkWriter.insert_vehicles
     calls = []
 
     def failing(self, workspace_id, new):
@@ -96,7 +95,7 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
             raise OSError("disk full")
         return real_insert(self, workspace_id, new)
 
-    monkeypatch.setattr(imports.BulkWriter, "insert_vehicles", failing)
+    monkeypatch.setattr(engine.BulkWriter, "insert_vehicles", failing)
     before = state_of(workspace)
 
     run_worker()
@@ -108,14 +107,14 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
     page = client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
     assert "The import failed" in page and "Run this import again" in page
 
-    monkeypatch.setattr(imports.BulkWriter, "insert_vehicles", real_insert)
+    monkeypatch.setattr(engine.BulkWriter, "insert_vehicles", real_insert)
     client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
     run_worker()
 
     job.refresh_from_db()
     assert job.state == ImportJob.State.COMPLETED
     clean = ImportJob.objects.create(workspace=other_workspace, source=ImportJob.Source.CSV, filename="clean.csv")
-    import_jobs.import_file(clean, io.BytesIO(text.encode()), import_jobs.by_for(job))
+    jobs.import_file(clean, io.BytesIO(text.encode()), jobs.by_for(job))
     assert job.counts == clean.counts
     mine, theirs = state_of(workspace), state_of(other_workspace)
     assert mine[0] == theirs[0] and mine[1] == theirs[1]
@@ -128,10 +127,10 @@ def test_a_killed_worker_leaves_a_stalled_import_that_can_be_run_again(client, w
     job = upload(client, workspace, big_file())
     # What a worker killed in the middle leaves: the job "running", its transaction never committed, an old
     # heartbeat.
-    import_jobs.start(job, 42)
-    import_jobs.write_progress(job.pk, 16)
-    old = time.time() - import_jobs.STALL_SECONDS - 5
-    os.utime(import_jobs.progress_path(job.pk), (old, old))
+    jobs.start(job, 42)
+    jobs.write_progress(job.pk, 16)
+    old = time.time() - jobs.STALL_SECONDS - 5
+    os.utime(jobs.progress_path(job.pk), (old, old))
     DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)
     page = reverse("vehicles:import", args=[workspace.slug, job.pk])
 
@@ -150,8 +149,8 @@ def test_a_killed_worker_leaves_a_stalled_import_that_can_be_run_again(client, w
 def test_a_running_import_shows_its_progress(client, workspace, manager):
     client.force_login(manager)
     job = upload(client, workspace, big_file())
-    import_jobs.start(job, 42)
-    import_jobs.write_progress(job.pk, 21)
+    jobs.start(job, 42)
+    jobs.write_progress(job.pk, 21)
 
     fragment = client.get(
         reverse("vehicles:import", args=[workspace.slug, job.pk]), HTTP_HX_REQUEST="true"
@@ -168,7 +167,7 @@ def test_running_a_finished_import_again_changes_nothing(client, workspace, mana
     run_worker()
     before = state_of(workspace)
 
-    import_jobs.run_job(job.pk)
+    jobs.run_job(job.pk)
 
     assert state_of(workspace) == before
 
@@ -184,8 +183,8 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
     client.force_login(manager)
     text = big_file()
     job = upload(client, workspace, text)
-    monkeypatch.setattr(imports, "BATCH_ROWS", 8)
-    real_insert = imports.BulkWriter.insert_history
+    monkeypatch.setattr(engine, "BATCH_ROWS", 8)
+    real_insert = engine.BulkWriter.insert_history
     calls = []
 
     def dying(self, changes):
@@ -194,7 +193,7 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
             raise SystemExit("killed")
         return real_insert(self, changes)
 
-    monkeypatch.setattr(imports.BulkWriter, "insert_history", dying)
+    monkeypatch.setattr(engine.BulkWriter, "insert_history", dying)
     before = state_of(workspace)
 
     run_worker()
@@ -208,13 +207,13 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
         in client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
     )
 
-    monkeypatch.setattr(imports.BulkWriter, "insert_history", real_insert)
+    monkeypatch.setattr(engine.BulkWriter, "insert_history", real_insert)
     client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
     run_worker()
 
     job.refresh_from_db()
     assert job.state == ImportJob.State.COMPLETED
     clean = ImportJob.objects.create(workspace=other_workspace, source=ImportJob.Source.CSV, filename="clean.csv")
-    import_jobs.import_file(clean, io.BytesIO(text.encode()), import_jobs.by_for(job))
+    jobs.import_file(clean, io.BytesIO(text.encode()), jobs.by_for(job))
     assert job.counts == clean.counts
     assert state_of(workspace)[:2] == state_of(other_workspace)[:2]

@@ -7,13 +7,13 @@ import io
 import pytest
 from django.urls import reverse
 
-from vehicles import import_jobs
-from vehicles.choices import DELETED, Status
-from vehicles.imports import ImportRefused, Outcome
+from tests.factories import new_vin
+from vehicles.choices import DELETED, Event, Status
+from vehicles.importing import jobs
+from vehicles.importing.engine import ImportRefused, Outcome
 from vehicles.models import ImportJob, StatusChange, Vehicle
-from vehicles.transitions import By
-
-from .factories import new_vin
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 
@@ -21,7 +21,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 def run(workspace, content):
     """Import bytes as a CSV file; returns (summary, {line: (value, outcome, reason)})."""
     job = ImportJob.objects.create(workspace=workspace, source=ImportJob.Source.CSV, filename="test.csv")
-    summary = import_jobs.import_file(job, io.BytesIO(content), By.system("test"))
+    summary = jobs.import_file(job, io.BytesIO(content), By.system("test"))
     return summary, {p.line: (p.vin, p.outcome, p.reason) for p in job.problems.all()}
 
 
@@ -226,7 +226,7 @@ def test_a_vin_already_in_the_workspace_is_reported_as_a_duplicate_and_left_as_i
 def test_a_deleted_vin_comes_back_pending_or_incomplete(workspace, make_vehicle):
     was_enabled = make_vehicle(DELETED)
     incomplete = make_vehicle(Status.INCOMPLETE)
-    incomplete.delete_vin(By.system("test"))
+    machine.fire(incomplete, Event.DELETE, By.system("test"))
 
     summary, problems = run(workspace, f"vin\n{was_enabled.vin}\n{incomplete.vin}\n".encode())
 

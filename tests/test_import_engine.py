@@ -8,13 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fleet.models import Make
-from vehicles import counts, imports
+from tests.factories import activate, add_vehicle, new_vin
 from vehicles.choices import DELETED, Actor, Event, Party, Status
-from vehicles.imports import Entry, ImportRun, Outcome, add_vehicles, summarise
+from vehicles.importing import engine
+from vehicles.importing.engine import Entry, ImportRun, Outcome, add_vehicles, summarise
 from vehicles.models import StatusChange, Vehicle, VehicleCount
-from vehicles.transitions import MAKE_NOT_FOUND, By, entered_pending
-
-from .factories import activate, add_vehicle, new_vin
+from vehicles.status import counts, machine
+from vehicles.status.machine import MAKE_NOT_FOUND, By, entered_pending
 
 SYSTEM = By.system("test")
 
@@ -137,7 +137,7 @@ def test_a_deleted_vin_comes_back_pending_with_its_history_and_earlier_approvals
 
 def test_a_deleted_vin_of_a_make_not_activated_comes_back_incomplete(workspace, make_vehicle):
     vehicle = make_vehicle(Status.INCOMPLETE)
-    vehicle.delete_vin(SYSTEM)
+    machine.fire(vehicle, Event.DELETE, SYSTEM)
 
     [result] = add_vehicles(workspace, [Entry(vin=vehicle.vin)], SYSTEM)
 
@@ -190,7 +190,7 @@ def test_everything_wrong_with_a_row_is_said_at_once(workspace):
 
 
 def test_results_come_in_the_order_given_across_batches(workspace, monkeypatch):
-    monkeypatch.setattr(imports, "BATCH_ROWS", 3)
+    monkeypatch.setattr(engine, "BATCH_ROWS", 3)
     vins = [new_vin("ZFF") for _ in range(5)]
     entries = [Entry(vin=v) for v in vins] + [Entry(vin="bad"), Entry(vin=vins[0]), Entry(vin=new_vin("9ZZ"))]
 
@@ -241,9 +241,9 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(work
         kept_counts(workspace),
         Make.objects.count(),
     )
-    monkeypatch.setattr(imports, "BATCH_ROWS", 4)
+    monkeypatch.setattr(engine, "BATCH_ROWS", 4)
     calls = []
-    real_insert = imports.BulkWriter.insert_history
+    real_insert = engine.BulkWriter.insert_history
 
     def failing(self, changes):
         calls.append(len(changes))
@@ -251,7 +251,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(work
             raise RuntimeError("power cut")
         return real_insert(self, changes)
 
-    monkeypatch.setattr(imports.BulkWriter, "insert_history", failing)
+    monkeypatch.setattr(engine.BulkWriter, "insert_history", failing)
     entries = [Entry(vin=deleted.vin), Entry(vin=present.vin)] + [Entry(vin=new_vin(w)) for w in ["WBA", "ZFF"] * 5]
 
     with pytest.raises(RuntimeError, match="power cut"):
@@ -318,7 +318,7 @@ def expected_outcomes(rows, before):
 def test_any_mix_of_rows_yields_counts_that_add_up_and_a_database_that_matches(
     workspace, monkeypatch, rows, before_states, batch
 ):
-    monkeypatch.setattr(imports, "BATCH_ROWS", batch)
+    monkeypatch.setattr(engine, "BATCH_ROWS", batch)
     with transaction.atomic():
         activate(workspace, "BMW")
         before = dict(zip(VINS, before_states, strict=True))
@@ -327,8 +327,8 @@ def test_any_mix_of_rows_yields_counts_that_add_up_and_a_database_that_matches(
                 vehicle = add_vehicle(workspace, vin)
                 if state == "deleted":
                     if vehicle.status == Status.PENDING:
-                        vehicle.refuse(Party.PROVIDER, SYSTEM, "test")
-                    vehicle.delete_vin(SYSTEM)
+                        machine.refuse_one(vehicle, Party.PROVIDER, SYSTEM, "test")
+                    machine.fire(vehicle, Event.DELETE, SYSTEM)
         history_before = StatusChange.objects.count()
         problems = []
         entries = [Entry(vin=v, odometer=o, odometer_unit=u, line=i + 2) for i, (v, o, u) in enumerate(rows)]

@@ -5,10 +5,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import new_vin
 from vehicles.choices import Status
 from vehicles.models import ImportJob, StatusChange, Vehicle
-
-from .factories import new_vin
 
 
 def run(*args):

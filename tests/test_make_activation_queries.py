@@ -7,14 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from fleet.models import Make
+from tests.factories import WorkspaceFactory
 from vehicles.choices import Status
-from vehicles.counts import make_counts
 from vehicles.demo import make_vin
-from vehicles.imports import Entry, add_vehicles
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Vehicle
-from vehicles.transitions import By, activate_make
-
-from .factories import WorkspaceFactory
+from vehicles.status.counts import make_counts
+from vehicles.status.machine import By, activate_make
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -48,6 +47,6 @@ def test_activating_a_make_with_10000_incomplete_vins_runs_as_many_queries_as_wi
     ferrari = Make.objects.named("Ferrari")
     assert make_counts(big)[ferrari.pk][Status.PENDING] == 10_000
     assert make_counts(big)[ferrari.pk][Status.INCOMPLETE] == 0
-    assert DBTaskResult.objects.filter(task_path="vehicles.chain.start_approvals").count() == 2, (
+    assert DBTaskResult.objects.filter(task_path="vehicles.tasks.approvals.start_approvals").count() == 2, (
         "one task per activation carries all its VINs to the worker"
     )

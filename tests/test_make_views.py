@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 
 from fleet.models import MakeActivation
+from tests.factories import make_named
 from vehicles.choices import Status
-
-from .factories import make_named
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,10 @@ import pytest
 from django.core.management import call_command
 
 from fleet.models import MakeActivation
-from vehicles import gate
+from tests import chain_support
 from vehicles.choices import Actor, Status
 from vehicles.models import Reading, StatusChange, Vehicle
-
-from . import chain_support
+from vehicles.readings import gate
 
 simulated = chain_support.simulated  # the fixture
 

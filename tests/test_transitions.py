@@ -2,9 +2,12 @@
 
 import pytest
 
+from tests.factories import activate, add_vehicle, make_named, new_vin
+from tests.states import vehicle_in
 from vehicles.choices import DELETED, Event, Party, Status
 from vehicles.models import StatusChange, Vehicle
-from vehicles.transitions import (
+from vehicles.status import machine
+from vehicles.status.machine import (
     MAKE_NOT_FOUND,
     TRANSITIONS,
     By,
@@ -14,9 +17,6 @@ from vehicles.transitions import (
     approve,
     manager_actions_for,
 )
-
-from .factories import activate, add_vehicle, make_named, new_vin
-from .states import vehicle_in
 
 ALL_STATES = [*Status.values, DELETED]
 SYSTEM = By.system("test")
@@ -75,7 +75,7 @@ def test_a_refused_event_raises_naming_vin_status_and_event(workspace, state, ev
         return  # allowed: covered above
     before = snapshot(vehicle)
     with pytest.raises(TransitionNotAllowed) as raised:
-        vehicle.fire(event, SYSTEM)
+        machine.fire(vehicle, event, SYSTEM)
     message = str(raised.value)
     assert vehicle.vin in message
     assert (Status(state).label if state != DELETED else "deleted") in message
@@ -93,15 +93,15 @@ def test_the_row_menu_offers_what_the_table_allows():
 
 def test_either_approval_alone_keeps_a_vin_pending(workspace, make_vehicle):
     one, other = make_vehicle("pending"), make_vehicle("pending")
-    one.approve(Party.PLATFORM, SYSTEM)
-    other.approve(Party.PROVIDER, SYSTEM)
+    machine.approve_one(one, Party.PLATFORM, SYSTEM)
+    machine.approve_one(other, Party.PROVIDER, SYSTEM)
     assert one.status == other.status == Status.PENDING
 
 
 def test_both_approvals_enable_a_vin_with_one_history_row(workspace, make_vehicle):
     vehicle = make_vehicle("pending")
-    vehicle.approve(Party.PROVIDER, By.provider("simulated"))
-    vehicle.approve(Party.PLATFORM, By.operator())
+    machine.approve_one(vehicle, Party.PROVIDER, By.provider("simulated"))
+    machine.approve_one(vehicle, Party.PLATFORM, By.operator())
     assert vehicle.status == Status.ENABLED
     row = vehicle.history.first()
     assert (row.event, row.from_status, row.to_status, row.actor) == ("approve", "pending", "enabled", "operator")
@@ -110,7 +110,7 @@ def test_both_approvals_enable_a_vin_with_one_history_row(workspace, make_vehicl
 def test_an_approval_for_an_earlier_round_does_not_count(workspace, make_vehicle):
     vehicle = make_vehicle("disabled")
     old_round = vehicle.approval_round
-    vehicle.enable(SYSTEM)
+    machine.fire(vehicle, Event.ENABLE, SYSTEM)
     assert vehicle.status == Status.PENDING and vehicle.approval_round == old_round + 1
     qs = Vehicle.objects.filter(pk=vehicle.pk)
     recorded, enabled = approve(qs, Party.PROVIDER, By.provider(), approval_round=old_round)
@@ -122,7 +122,7 @@ def test_an_approval_for_an_earlier_round_does_not_count(workspace, make_vehicle
 def test_enable_runs_the_whole_chain_again(workspace, make_vehicle):
     vehicle = make_vehicle("disabled")
     assert vehicle.platform_approved_at and vehicle.provider_approved_at
-    vehicle.enable(SYSTEM)
+    machine.fire(vehicle, Event.ENABLE, SYSTEM)
     assert vehicle.status == Status.PENDING
     assert vehicle.platform_approved_at is None and vehicle.provider_approved_at is None
 
@@ -130,14 +130,14 @@ def test_enable_runs_the_whole_chain_again(workspace, make_vehicle):
 def test_enable_goes_to_incomplete_when_the_make_is_no_longer_active(workspace, make_vehicle):
     vehicle = make_vehicle("disabled")
     workspace.make_activations.filter(make=vehicle.make).delete()
-    vehicle.enable(SYSTEM)
+    machine.fire(vehicle, Event.ENABLE, SYSTEM)
     assert vehicle.status == Status.INCOMPLETE
 
 
 def test_enabling_a_vin_without_a_make_sends_it_back_to_error(workspace, make_vehicle):
     vehicle = make_vehicle("error")
     assert vehicle.make is None and vehicle.error_reason == MAKE_NOT_FOUND
-    vehicle.enable(SYSTEM)
+    machine.fire(vehicle, Event.ENABLE, SYSTEM)
     assert vehicle.status == Status.ERROR
     assert vehicle.history.first().to_status == Status.ERROR
     assert vehicle.history.first().reason == MAKE_NOT_FOUND
@@ -145,7 +145,7 @@ def test_enabling_a_vin_without_a_make_sends_it_back_to_error(workspace, make_ve
 
 def test_a_refusal_records_the_reason(workspace, make_vehicle):
     vehicle = make_vehicle("pending")
-    vehicle.refuse(Party.PLATFORM, By.operator(), "fleet contract expired")
+    machine.refuse_one(vehicle, Party.PLATFORM, By.operator(), "fleet contract expired")
     assert vehicle.status == Status.ERROR
     assert vehicle.error_reason == "Refused by the platform: fleet contract expired"
     assert vehicle.history.first().reason == vehicle.error_reason
@@ -164,13 +164,13 @@ def test_activating_a_make_moves_only_its_incomplete_vins(workspace, other_works
 
 def test_bulk_events_run_a_constant_number_of_queries(workspace, django_assert_max_num_queries):
     activate(workspace, "BMW")
-    from vehicles.imports import Entry, add_vehicles
+    from vehicles.importing.engine import Entry, add_vehicles
 
     def enabled(n):
         results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], SYSTEM)
         qs = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
-        qs.approve(Party.PLATFORM, SYSTEM)
-        qs.approve(Party.PROVIDER, SYSTEM)
+        machine.approve(qs, Party.PLATFORM, SYSTEM)
+        machine.approve(qs, Party.PROVIDER, SYSTEM)
         return qs
 
     small, large = enabled(5), enabled(500)
@@ -178,8 +178,8 @@ def test_bulk_events_run_a_constant_number_of_queries(workspace, django_assert_m
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as few:
-        small.disable(SYSTEM)
+        machine.apply(Event.DISABLE, small, SYSTEM)
     with CaptureQueriesContext(connection) as many:
-        large.disable(SYSTEM)
+        machine.apply(Event.DISABLE, large, SYSTEM)
     assert len(many) == len(few)
     assert set(large.values_list("status", flat=True)) == {Status.DISABLED}

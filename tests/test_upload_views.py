@@ -6,10 +6,9 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from tests.factories import new_vin
 from vehicles.choices import Status
 from vehicles.models import ImportJob, Vehicle
-
-from .factories import new_vin
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -59,13 +58,13 @@ def test_the_upload_page_shows_both_forms_the_columns_and_an_example_file(client
 def test_the_example_file_imports_cleanly(workspace, bmw_active):
     from pathlib import Path
 
-    from vehicles import import_jobs
-    from vehicles.transitions import By
+    from vehicles.importing import jobs
+    from vehicles.status.machine import By
 
     job = ImportJob.objects.create(workspace=workspace, source=ImportJob.Source.CSV)
     example = Path(__file__).resolve().parent.parent / "static" / "fleet" / "example.csv"
     with open(example, "rb") as binary:
-        summary = import_jobs.import_file(job, binary, By.system("test"))
+        summary = jobs.import_file(job, binary, By.system("test"))
 
     assert summary["outcomes"]["added"] == 3 and not job.problems.exists()
 
@@ -266,7 +265,9 @@ def test_a_large_file_goes_to_the_worker_and_its_page_polls_a_progress_bar(
 
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.QUEUED and job.total_rows == 5 and job.file
-    assert DBTaskResult.objects.filter(task_path="vehicles.tasks.import_vins_file", args_kwargs__args=[str(job.pk)])
+    assert DBTaskResult.objects.filter(
+        task_path="vehicles.tasks.imports.import_vins_file", args_kwargs__args=[str(job.pk)]
+    )
     page = response.content.decode()
     assert f'hx-get="{url("import", workspace, job.pk)}"' in page and 'hx-trigger="every 1s"' in page
     assert "Waiting for the task worker" in page and "<progress" in page
@@ -350,7 +351,7 @@ def test_a_failed_import_can_be_retried_by_a_manager(client, workspace, manager,
     job.refresh_from_db()
     assert job.state == ImportJob.State.QUEUED
     assert "The import will run again" in response.content.decode()
-    assert DBTaskResult.objects.filter(task_path="vehicles.tasks.import_vins_file").count() == 1
+    assert DBTaskResult.objects.filter(task_path="vehicles.tasks.imports.import_vins_file").count() == 1
 
 
 def test_a_completed_import_is_not_run_again(client, workspace, manager):

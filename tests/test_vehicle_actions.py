@@ -3,11 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from vehicles.choices import DELETED, Status
+from tests.factories import new_vin
+from vehicles.choices import DELETED, Event, Status
 from vehicles.models import StatusChange, Vehicle
-from vehicles.transitions import By
-
-from .factories import new_vin
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/workspaces/acme/vehicles/"}
 
@@ -108,7 +108,7 @@ def test_with_htmx_a_vin_changed_meanwhile_is_refused_in_the_dialog_and_its_row_
     as_manager, make_vehicle
 ):
     vehicle = make_vehicle("enabled")
-    vehicle.disable(By.system("someone else"))  # after the manager opened the dialog
+    machine.fire(vehicle, Event.DISABLE, By.system("someone else"))  # after the manager opened the dialog
     response = as_manager.post(action_url(vehicle, "disable"), {"seen_status": "enabled"}, **HTMX)
     body = response.content.decode()
     assert response.status_code == 200
@@ -122,7 +122,7 @@ def test_with_htmx_a_vin_changed_meanwhile_is_refused_in_the_dialog_and_its_row_
 
 def test_a_vin_deleted_meanwhile_is_refused_and_its_row_leaves(as_manager, make_vehicle):
     vehicle = make_vehicle("enabled")
-    vehicle.delete_vin(By.system("someone else"))
+    machine.fire(vehicle, Event.DELETE, By.system("someone else"))
     response = as_manager.post(action_url(vehicle, "disable"), {"seen_status": "enabled"}, **HTMX)
     body = response.content.decode()
     assert "deleted by someone else meanwhile" in body
@@ -132,7 +132,7 @@ def test_a_vin_deleted_meanwhile_is_refused_and_its_row_leaves(as_manager, make_
 
 def test_without_htmx_a_vin_deleted_meanwhile_redirects_with_the_reason(as_manager, make_vehicle):
     vehicle = make_vehicle("enabled")
-    vehicle.delete_vin(By.system("someone else"))
+    machine.fire(vehicle, Event.DELETE, By.system("someone else"))
     response = as_manager.post(action_url(vehicle, "delete"), follow=True)
     assert "deleted by someone else meanwhile" in response.content.decode()
 

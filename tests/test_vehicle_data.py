@@ -7,18 +7,19 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from tests import chain_support
 from vehicles.choices import Status
 from vehicles.models import Reading
 from vehicles.providers import provider_for
 from vehicles.providers.simulated import SimulatedProvider, reading_at
-
-from . import chain_support
+from vehicles.views.vehicle_data import vehicle_data
 
 simulated = chain_support.simulated  # the fixture
 
 
 def render(vehicle, workspace):
-    return render_to_string("vehicles/_vehicle_data.html", {"vehicle": vehicle, "workspace": workspace})
+    data = vehicle_data(vehicle, workspace)
+    return render_to_string("vehicles/_vehicle_data.html", {"vehicle": vehicle, "workspace": workspace, "data": data})
 
 
 @pytest.mark.django_db

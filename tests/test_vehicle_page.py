@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from vehicles.choices import Status
+from vehicles.choices import Event, Status
 from vehicles.models import Vehicle
-from vehicles.transitions import By
+from vehicles.status import machine
+from vehicles.status.machine import By
 
 
 def page_url(vehicle):
@@ -103,6 +104,6 @@ def test_the_status_is_shown_as_its_label(client, manager, make_vehicle, status)
 
 def test_history_of_another_workspace_never_shows(client, manager, make_vehicle, other_workspace):
     theirs = make_vehicle("enabled", target_workspace=other_workspace)
-    theirs.disable(By.system("x"))
+    machine.fire(theirs, Event.DISABLE, By.system("x"))
     client.force_login(manager)
     assert client.get(reverse("vehicles:detail", args=["acme", theirs.vin])).status_code == 404

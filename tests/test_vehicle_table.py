@@ -5,12 +5,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.factories import add_vehicle, new_vin
 from vehicles.choices import Status
 from vehicles.filters import VehicleFilterSet
 from vehicles.models import Vehicle
-from vehicles.tables import VehiclePaginator
-
-from .factories import add_vehicle, new_vin
+from vehicles.views.tables import VehiclePaginator
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "vehicle-table"}
 

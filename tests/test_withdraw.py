@@ -10,18 +10,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from vehicles import chain
-from vehicles.choices import Status
-from vehicles.imports import Entry, add_vehicles
+from tests import chain_support
+from tests.chain_support import run_worker
+from tests.factories import WorkspaceFactory, activate, new_vin
+from vehicles.choices import Event, Status
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Vehicle
 from vehicles.providers import simulated as simulated_provider
-from vehicles.transitions import By
-
-from . import chain_support
-from .chain_support import run_worker
-from .factories import WorkspaceFactory, activate, new_vin
+from vehicles.status import machine
+from vehicles.status.machine import By
+from vehicles.tasks import readings
 
 simulated = chain_support.simulated  # the fixture
 
@@ -49,7 +48,7 @@ def enabled(workspace, make_vehicle, simulated):
 
 
 def tasks(name):
-    return DBTaskResult.objects.filter(task_path=f"vehicles.chain.{name}").order_by("enqueued_at", "id")
+    return chain_support.task_results(name).order_by("enqueued_at", "id")
 
 
 def test_a_vin_the_manager_disables_in_the_vin_table_is_withdrawn_from_its_provider(
@@ -74,7 +73,7 @@ def test_a_vin_the_manager_disables_in_the_vin_table_is_withdrawn_from_its_provi
 
 def test_a_deleted_enabled_vin_is_withdrawn_too(enabled, withdrawn):
     vehicle = enabled()
-    vehicle.delete_vin(By.operator())
+    machine.fire(vehicle, Event.DELETE, By.operator())
 
     run_worker()
 
@@ -86,8 +85,8 @@ def test_vins_that_were_not_enabled_are_not_withdrawn(workspace, make_vehicle, s
     run_worker()
     withdrawn.clear()  # the disabled one was withdrawn when it left Enabled
 
-    incomplete.delete_vin(SYSTEM)
-    disabled.delete_vin(SYSTEM)
+    machine.fire(incomplete, Event.DELETE, SYSTEM)
+    machine.fire(disabled, Event.DELETE, SYSTEM)
     run_worker()
 
     assert withdrawn == []
@@ -105,7 +104,7 @@ def test_a_bulk_disable_is_withdrawn_per_make_in_batches(workspace, simulated, s
     run_worker()
     assert Vehicle.objects.filter(workspace=workspace, status=Status.ENABLED).count() == 4
 
-    Vehicle.objects.filter(workspace=workspace).disable(By.operator())
+    machine.apply(Event.DISABLE, Vehicle.objects.filter(workspace=workspace), By.operator())
     run_worker()
 
     assert sorted(withdrawn) == sorted(vins["BMW"] + vins["Ferrari"])
@@ -121,7 +120,7 @@ def test_a_revocation_by_the_provider_is_not_withdrawn_back(workspace, enabled, 
     simulated["REVOKE_VINS"].append(vehicle.vin)
     settings.READING_MAX_AGE_SECONDS = 0
 
-    chain.poll_readings.enqueue(reschedule=False)
+    readings.poll_readings.enqueue(reschedule=False)
     run_worker()
 
     vehicle.refresh_from_db()
@@ -135,7 +134,7 @@ def test_a_vin_still_enabled_in_another_workspace_is_not_withdrawn(workspace, en
     elsewhere = enabled(target_workspace=WorkspaceFactory(slug="beta"), vin=vehicle.vin)
     run_worker()
 
-    vehicle.disable(SYSTEM)
+    machine.fire(vehicle, Event.DISABLE, SYSTEM)
     run_worker()
 
     assert withdrawn == []
@@ -186,7 +185,7 @@ def test_a_provider_that_fails_once_is_retried_and_withdraws(enabled, settings, 
     settings.VEHICLE_PROVIDERS = {"default": f"{__name__}.FlakyProvider"}
     FlakyProvider.failures_left = 1
 
-    vehicle.disable(SYSTEM)
+    machine.fire(vehicle, Event.DISABLE, SYSTEM)
     run_worker()
 
     assert withdrawn == [vehicle.vin]
@@ -199,15 +198,15 @@ def test_leaving_enabled_adds_one_query_whatever_the_number_of_vins(workspace, s
     def enabled_vehicles(n):
         results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], SYSTEM)
         queryset = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
-        queryset.approve("platform", SYSTEM)
-        queryset.approve("provider", SYSTEM)
+        machine.approve(queryset, "platform", SYSTEM)
+        machine.approve(queryset, "provider", SYSTEM)
         return queryset
 
     small, large = enabled_vehicles(3), enabled_vehicles(300)
     with CaptureQueriesContext(connection) as few:
-        small.disable(SYSTEM)
+        machine.apply(Event.DISABLE, small, SYSTEM)
     with CaptureQueriesContext(connection) as many:
-        large.disable(SYSTEM)
+        machine.apply(Event.DISABLE, large, SYSTEM)
 
     assert len(many) == len(few)
     enqueued = [q for q in many.captured_queries if "django_tasks_database_dbtaskresult" in q["sql"].lower()]

@@ -3,11 +3,14 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from fleet.admin import WorkspaceAdmin as BaseWorkspaceAdmin
+from fleet.models import MakeActivation, Workspace
 from fleet.paginators import CappedCountPaginator
-
-from .choices import Event, Party
-from .models import ImportJob, Reading, StatusChange, Vehicle
-from .transitions import By, refused_reason
+from vehicles.choices import Event, Party
+from vehicles.models import ImportJob, Reading, StatusChange, Vehicle
+from vehicles.status import machine
+from vehicles.status.machine import By, activate_make, refused_reason
+from vehicles.tasks.approvals import approve_pending_automatically
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -89,7 +92,7 @@ class VehicleAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "make"] if obj else self.readonly_fields
 
     def _approve(self, request, queryset, party):
-        recorded, enabled = queryset.approve(party, By.operator(request.user))
+        recorded, enabled = machine.approve(queryset, party, By.operator(request.user))
         if recorded:
             self.message_user(
                 request,
@@ -121,7 +124,7 @@ class VehicleAdmin(admin.ModelAdmin):
                 "selected_ids": list(queryset.values_list("pk", flat=True)),
             }
             return TemplateResponse(request, "admin/vehicles/refuse.html", context)
-        changed = queryset.refuse(party, By.operator(request.user), reason)
+        changed = machine.refuse(queryset, party, By.operator(request.user), reason)
         _report(self, request, queryset, changed, Event.REFUSE, "refused (now Error)")
         return None
 
@@ -135,12 +138,12 @@ class VehicleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Disable (platform revokes)")
     def disable(self, request, queryset):
-        changed = queryset.disable(By.operator(request.user))
+        changed = machine.apply(Event.DISABLE, queryset, By.operator(request.user))
         _report(self, request, queryset, changed, Event.DISABLE, "disabled")
 
     @admin.action(description="Enable (approval chain runs again)")
     def enable(self, request, queryset):
-        changed = queryset.enable(By.operator(request.user))
+        changed = machine.apply(Event.ENABLE, queryset, By.operator(request.user))
         _report(self, request, queryset, changed, Event.ENABLE, "enabled")
 
 
@@ -183,3 +186,49 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- The workspace side's admin, with what it changes in vehicles
+
+
+admin.site.unregister(Workspace)
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(BaseWorkspaceAdmin):
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.auto_platform_approval and "auto_platform_approval" in form.changed_data:
+            recorded, enabled = approve_pending_automatically(obj)
+            self.message_user(
+                request,
+                f"Automatic platform approval is on: given to {len(recorded)} Pending VIN(s); "
+                f"{len(enabled)} now Enabled.",
+                messages.SUCCESS,
+            )
+
+
+@admin.register(MakeActivation)
+class MakeActivationAdmin(admin.ModelAdmin):
+    list_display = ["make", "workspace", "state", "requested_by", "requested_at", "activated_at"]
+    list_filter = ["state", "workspace"]
+    search_fields = ["make__name", "workspace__name", "workspace__slug"]
+    autocomplete_fields = ["make", "workspace"]
+    readonly_fields = ["state", "requested_by", "requested_at", "activated_by", "activated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing activation keeps its workspace and make: moving it would skip `activate_make`.
+        return [*self.readonly_fields, "workspace", "make"] if obj else self.readonly_fields
+
+    actions = ["complete_activation"]
+
+    @admin.action(description="Complete activation (Incomplete VINs of the make → Pending)")
+    def complete_activation(self, request, queryset):
+        for activation in queryset.select_related("workspace", "make"):
+            moved = activate_make(activation.workspace, activation.make, By.operator(request.user))
+            self.message_user(
+                request,
+                f"{activation.make} activated for {activation.workspace}: "
+                f"{len(moved)} Incomplete VIN(s) moved to Pending.",
+                messages.SUCCESS,
+            )

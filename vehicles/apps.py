@@ -6,7 +6,6 @@ class VehiclesConfig(AppConfig):
     verbose_name = "Vehicles"
 
     def ready(self):
-        # The approval chain starts when vehicles enter Pending (vehicles/chain.py).
-        from . import chain, transitions
-
-        transitions.entered_pending.connect(chain.start_chain, dispatch_uid="vehicles.chain.start_chain")
+        # The worker's tasks listen to the status machine's signals: the approval chain starts when vehicles
+        # enter Pending, withdrawals when they leave Enabled, the first readings when they become Enabled.
+        from vehicles.tasks import approvals, readings  # noqa: F401

@@ -10,8 +10,8 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
-from .choices import Status
-from .models import Vehicle
+from vehicles.choices import Status
+from vehicles.models import Vehicle
 
 
 class UtcDateTimeField(IsoDateTimeField):

@@ -10,8 +10,7 @@ from django.db import models
 from django.db.models import Q
 
 from fleet.models import Make, Workspace
-
-from .choices import (
+from vehicles.choices import (
     HISTORY_STATUS_CHOICES,
     STATUS_COLOURS,
     Actor,
@@ -24,32 +23,6 @@ from .choices import (
 class VehicleQuerySet(models.QuerySet):
     def in_workspace(self, workspace):
         return self.filter(workspace=workspace)
-
-    # Events on many vehicles at once: one guarded update plus one bulk insert of history rows.
-    def disable(self, by, reason=""):
-        from . import transitions
-
-        return transitions.apply(Event.DISABLE, self, by, reason=reason)
-
-    def enable(self, by, reason=""):
-        from . import transitions
-
-        return transitions.apply(Event.ENABLE, self, by, reason=reason)
-
-    def delete_vins(self, by, reason=""):
-        from . import transitions
-
-        return transitions.apply(Event.DELETE, self, by, reason=reason)
-
-    def approve(self, party, by, reason=""):
-        from . import transitions
-
-        return transitions.approve(self, party, by, reason=reason)
-
-    def refuse(self, party, by, reason):
-        from . import transitions
-
-        return transitions.refuse(self, party, by, reason)
 
 
 class LiveVehicleManager(models.Manager.from_queryset(VehicleQuerySet)):
@@ -128,38 +101,6 @@ class Vehicle(models.Model):
     @property
     def status_colour(self):
         return STATUS_COLOURS[self.status]
-
-    @property
-    def allowed_actions(self):
-        """The manager's actions (events) that this vehicle's status allows, from the transition table."""
-        from . import transitions
-
-        return transitions.manager_actions_for(self.status)
-
-    def fire(self, event, by, reason=""):
-        """Apply one event to this vehicle or raise TransitionNotAllowed; refreshes the instance."""
-        from . import transitions
-
-        return transitions.fire(self, event, by, reason=reason)
-
-    def disable(self, by, reason=""):
-        return self.fire(Event.DISABLE, by, reason)
-
-    def enable(self, by, reason=""):
-        return self.fire(Event.ENABLE, by, reason)
-
-    def delete_vin(self, by, reason=""):
-        return self.fire(Event.DELETE, by, reason)
-
-    def approve(self, party, by, reason=""):
-        from . import transitions
-
-        return transitions.approve_one(self, party, by, reason=reason)
-
-    def refuse(self, party, by, reason):
-        from . import transitions
-
-        return transitions.refuse_one(self, party, by, reason)
 
 
 class StatusChange(models.Model):

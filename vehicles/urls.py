@@ -1,6 +1,6 @@
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
 
-from . import views
+from vehicles.views import makes, table, upload
 
 
 class VinConverter:
@@ -20,14 +20,21 @@ register_converter(VinConverter, "vin")
 app_name = "vehicles"
 
 urlpatterns = [
-    path("vehicles/", views.vehicle_list, name="list"),
-    path("vehicles/bulk/", views.bulk_action, name="bulk"),
-    path("vehicles/bulk/confirm/", views.confirm_bulk, name="bulk-confirm"),
-    path("vehicles/<vin:vin>/", views.vehicle_detail, name="detail"),
-    path("vehicles/<vin:vin>/<slug:action>/", views.vehicle_action, name="action"),
-    path("vehicles/<vin:vin>/<slug:action>/confirm/", views.confirm_action, name="confirm"),
-    # Each feature's pages keep their own URL module:
-    path("upload/", include("vehicles.upload_urls")),
-    path("makes/", include("vehicles.make_urls")),
-    path("api-access/", include("fleet.api_access_urls")),
+    path("vehicles/", table.vehicle_list, name="list"),
+    path("vehicles/bulk/", table.bulk_action, name="bulk"),
+    path("vehicles/bulk/confirm/", table.confirm_bulk, name="bulk-confirm"),
+    path("vehicles/<vin:vin>/", table.vehicle_detail, name="detail"),
+    path("vehicles/<vin:vin>/<slug:action>/", table.vehicle_action, name="action"),
+    path("vehicles/<vin:vin>/<slug:action>/confirm/", table.confirm_action, name="confirm"),
+    # The upload page, the import reports and the recent imports.
+    path("upload/", upload.upload, name="upload"),
+    path("upload/vin/", upload.upload_vin, name="upload-vin"),
+    path("upload/csv/", upload.upload_csv, name="upload-csv"),
+    path("upload/imports/", upload.import_list, name="imports"),
+    path("upload/imports/<uuid:job_id>/", upload.import_detail, name="import"),
+    path("upload/imports/<uuid:job_id>/problems.csv", upload.import_problems_csv, name="import-problems"),
+    path("upload/imports/<uuid:job_id>/retry/", upload.import_retry, name="import-retry"),
+    # The Makes page: the workspace's makes, their activation, and the manager's requests.
+    path("makes/", makes.make_list, name="makes"),
+    path("makes/<int:make_id>/request/", makes.request_activation, name="make-request"),
 ]

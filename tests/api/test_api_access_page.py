@@ -5,18 +5,17 @@ from django.urls import reverse
 from oauth2_provider.models import AccessToken
 
 from fleet.models import ApiClient
-
-from .conftest import token_for
+from tests.api.conftest import token_for
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
 
 def page_url(slug="acme"):
-    return reverse("vehicles:api-access", args=[slug])
+    return reverse("api_access:page", args=[slug])
 
 
 def revoke_url(client, slug="acme"):
-    return reverse("vehicles:api-access-revoke", args=[slug, client.pk])
+    return reverse("api_access:revoke", args=[slug, client.pk])
 
 
 def test_a_manager_creates_credentials_and_sees_the_secret_once(client, manager, workspace):

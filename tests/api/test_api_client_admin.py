@@ -4,8 +4,7 @@
 from oauth2_provider.models import AccessToken
 
 from fleet.models import ApiClient
-
-from .conftest import token_for
+from tests.api.conftest import token_for
 
 
 def test_the_operator_lists_and_revokes_credentials(client, operator, workspace, fast_hashing):

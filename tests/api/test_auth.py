@@ -6,8 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from fleet.models import ApiClient
-
-from .conftest import api_as
+from tests.api.conftest import api_as
 
 LIST = "/api/v2/vehicle-management/vehicles/"
 TOKEN = "/api/oauth/token/"

@@ -11,8 +11,8 @@ from django_tasks_db.models import DBTaskResult
 from tests import chain_support
 from tests.chain_support import run_worker
 from tests.factories import new_vin
-from vehicles.api.tasks import build_status_report, forget_expired_reports
 from vehicles.models import Reading, StatusReport
+from vehicles.tasks.reports import build_status_report, forget_expired_reports
 
 BOTH = pytest.mark.parametrize("version", ["v1", "v2"])
 simulated = chain_support.simulated  # the fixture
@@ -36,7 +36,7 @@ def test_asking_for_a_report_answers_its_id_at_once_and_queues_the_work(
     report = StatusReport.objects.get(pk=body["id"])
     assert report.vins == [vehicle.vin]
     assert abs(report.expires_at - report.created_at - dt.timedelta(days=30)) < dt.timedelta(minutes=1)
-    queued = DBTaskResult.objects.get(task_path="vehicles.api.tasks.build_status_report")
+    queued = DBTaskResult.objects.get(task_path="vehicles.tasks.reports.build_status_report")
     assert queued.args_kwargs["args"] == [body["id"]]
     assert StatusReport.objects.get(pk=body["id"]).state == "pending"  # nothing runs without the worker
 
@@ -136,7 +136,7 @@ def test_the_real_task_worker_builds_a_requested_report(api, make_vehicle, simul
 def test_a_report_reads_its_vins_in_a_constant_number_of_queries_per_thousand(
     workspace, make_vehicle, django_assert_max_num_queries
 ):
-    from vehicles.api.tasks import status_csv
+    from vehicles.tasks.reports import status_csv
 
     enabled = [make_vehicle("enabled") for _ in range(3)]
     for vehicle in enabled[:2]:

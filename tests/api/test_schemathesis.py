@@ -15,9 +15,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from fleet.models import ApiClient
+from tests.api.conftest import token_for
 from vehicles.choices import Status
-
-from .conftest import token_for
 
 pytestmark = pytest.mark.slow
 

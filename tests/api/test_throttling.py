@@ -4,8 +4,7 @@ import pytest
 from rest_framework.settings import api_settings
 
 from fleet.models import ApiClient
-
-from .conftest import api_as
+from tests.api.conftest import api_as
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 import pytest
 from rest_framework.test import APIClient
 
+from tests.api.conftest import api_as
 from tests.factories import activate, new_vin
 from vehicles.choices import Actor, Status
 from vehicles.models import StatusChange, Vehicle
-
-from .conftest import api_as
 
 V1, V2 = "/api/v1/vehicle-management/vehicles/", "/api/v2/vehicle-management/vehicles/"
 BOTH = pytest.mark.parametrize("base", [V1, V2], ids=["v1", "v2"])

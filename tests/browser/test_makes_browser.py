@@ -7,13 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from fleet.models import MakeActivation
+from tests import chain_support
+from tests.chain_support import run_worker
+from tests.factories import make_named
 from vehicles.choices import Status
 from vehicles.models import Vehicle
-from vehicles.transitions import By, activate_make
-
-from .. import chain_support
-from ..chain_support import run_worker
-from ..factories import make_named
+from vehicles.status.machine import By, activate_make
 
 simulated = chain_support.simulated  # the fixture
 

@@ -6,11 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.chain_support import run_worker
+from tests.factories import new_vin
 from vehicles.choices import Status
 from vehicles.models import ImportJob, Vehicle
-
-from ..chain_support import run_worker
-from ..factories import new_vin
 
 pytestmark = pytest.mark.browser
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from vehicles.choices import DELETED, Status
+from tests.conftest import SCREENSHOTS
+from vehicles.choices import DELETED, Event, Status
 from vehicles.models import Vehicle
-
-from ..conftest import SCREENSHOTS
+from vehicles.status import machine
 
 pytestmark = pytest.mark.browser
 
@@ -195,12 +195,12 @@ def test_the_vehicle_page_is_accessible_and_offers_the_actions(live_server, logi
 
 
 def test_a_vin_changed_meanwhile_is_refused_in_the_dialog(live_server, login, page, screenshot, manager, fleet):
-    from vehicles.transitions import By
+    from vehicles.status.machine import By
 
     vehicle = fleet["enabled"]
     login("mia")
     dialog = choose(page, vehicle, "Disable")
-    vehicle.disable(By.system("someone else"))  # while the dialog is open
+    machine.fire(vehicle, Event.DISABLE, By.system("someone else"))  # while the dialog is open
     dialog.get_by_role("button", name="Approve").click()
     expect(dialog).to_contain_text("Someone else changed VIN")
     expect(dialog.get_by_role("button", name="Approve")).to_have_count(0)

@@ -19,8 +19,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from fleet.models import ApiClient, Workspace
-from vehicles.hot_queries import fetch_one
-from vehicles.transitions import By
+from vehicles.readings.status_query import fetch_one
+from vehicles.status.machine import By
 
 
 class ClientCredentialsOnlyValidator(OAuth2Validator):

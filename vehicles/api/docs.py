@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from .postman import build_collection
+from vehicles.api.postman import build_collection
 
 # The reference pages load nothing from outside this server (Redoc's "powered by" logo included).
 LOCAL_ONLY = (

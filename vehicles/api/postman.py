@@ -11,7 +11,7 @@ import re
 
 from drf_spectacular.generators import SchemaGenerator
 
-from .serializers import EXAMPLE_VIN
+from vehicles.api.serializers import EXAMPLE_VIN
 
 SCHEMA_VERSION = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from oauth2_provider.views import TokenView
 
-from . import docs, schema, views  # noqa: F401 (schema registers the auth scheme)
+from vehicles.api import docs, schema, views  # noqa: F401 (schema registers the auth scheme
 
 # (route, view, name): the same routes in every version, in the order a client would use them.
 ROUTES = [

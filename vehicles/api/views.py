@@ -21,16 +21,17 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from vehicles import gate, transitions
+from vehicles.api import serializers as s
+from vehicles.api.auth import by, workspace_of
+from vehicles.api.errors import ApiError
 from vehicles.choices import Event, Status
 from vehicles.filters import VehicleFilterSet
-from vehicles.imports import Entry, Outcome, add_vehicles
+from vehicles.importing.engine import Entry, Outcome, add_vehicles
 from vehicles.models import StatusReport, Vehicle
+from vehicles.readings import gate
+from vehicles.status import machine
+from vehicles.tasks.reports import build_status_report
 from vehicles.vins import VIN_PATTERN, InvalidVin, normalise_vin, parse_odometer, validate_vin
-
-from . import serializers as s
-from .auth import by, workspace_of
-from .errors import ApiError
 
 CHUNK = 5000
 HISTORY_DEFAULT_DAYS = 7
@@ -85,7 +86,7 @@ def apply_event(workspace, raw_vins, event, who, version):
         for chunk in _in_chunks(vins):
             queryset = Vehicle.objects.filter(workspace=workspace, vin__in=chunk)
             before.update({v.vin: v for v in queryset.only("pk", "vin", "status")})
-            changed.update(transitions.apply(event, queryset, who))
+            changed.update(machine.apply(event, queryset, who))
     after = {}
     for chunk in _in_chunks(vins):
         after.update(Vehicle.objects.filter(workspace=workspace, vin__in=chunk).values_list("vin", "status"))
@@ -99,7 +100,7 @@ def apply_event(workspace, raw_vins, event, who, version):
             results[i] = _result(version, vin, True, after.get(vin))
         else:
             vehicle.status = after.get(vin, vehicle.status)
-            reason = transitions.refused_reason(vehicle, event)
+            reason = machine.refused_reason(vehicle, event)
             results[i] = _result(version, vin, False, vehicle.status, error("transition_not_allowed", reason))
     return _summary(results)
 
@@ -461,8 +462,6 @@ class ReportCreateView(ApiView):
     throttle_scope = "reports"
 
     def post(self, request):
-        from .tasks import build_status_report
-
         vins = vin_list_body(request.data)
         report = StatusReport.objects.create(
             workspace=workspace_of(request),

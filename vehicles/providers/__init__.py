@@ -7,7 +7,7 @@ VEHICLE_PROVIDERS maps make names (matched without regard to case) to the dotted
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import Answer, Decision, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
+from vehicles.providers.base import Answer, Decision, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
 
 DEFAULT_PROVIDER = "vehicles.providers.simulated.SimulatedProvider"
 

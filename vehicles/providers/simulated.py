@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .base import Answer, Decision, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
+from vehicles.providers.base import Answer, Decision, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
 
 DEFAULTS = {
     "DECISION_DELAY_SECONDS": 5,

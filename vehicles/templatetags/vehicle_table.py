@@ -3,7 +3,7 @@
 A page shows 50 rows; written as template code (or with format_html), the menu and Django's `date` filter cost
 about half of the page's time, so these two are built here with plain string formatting. Every value is
 escaped (`html.escape`). The menu's markup is described in docs/vin-table.md; its actions come from the status
-machine (`vehicle.allowed_actions`).
+machine (`machine.manager_actions_for`).
 """
 
 from html import escape
@@ -11,6 +11,8 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
+
+from vehicles.status.machine import manager_actions_for
 
 register = template.Library()
 
@@ -35,7 +37,7 @@ def row_menu(context, vehicle):
     """
     if not context.get("can_manage"):
         return ""
-    actions = vehicle.allowed_actions
+    actions = manager_actions_for(vehicle.status)
     if not actions:
         return mark_safe(NONE.format(status=escape(vehicle.get_status_display())))
     pk, vin = int(vehicle.pk), escape(vehicle.vin)

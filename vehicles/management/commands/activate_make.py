@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from vehicles.transitions import By, activate_make
-
-from ._helpers import make_by_name, workspace_by_slug
+from vehicles.management.commands._helpers import make_by_name, workspace_by_slug
+from vehicles.status.machine import By, activate_make
 
 
 class Command(BaseCommand):

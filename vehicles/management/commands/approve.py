@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from vehicles.choices import Event, Party
+from vehicles.management.commands._helpers import workspace_by_slug
 from vehicles.models import Vehicle
-from vehicles.transitions import By, refused_reason
+from vehicles.status import machine
+from vehicles.status.machine import By, refused_reason
 from vehicles.vins import InvalidVin, validate_vin
-
-from ._helpers import workspace_by_slug
 
 
 class Command(BaseCommand):
@@ -30,11 +30,11 @@ class Command(BaseCommand):
         missing = [v for v in vins if v not in found]
         who = By.operator() if by == Party.PLATFORM else By.provider("provider (command line)")
         if refuse is not None:
-            changed = vehicles.refuse(by, who, refuse.strip())
+            changed = machine.refuse(vehicles, by, who, refuse.strip())
             enabled = []
             event, verb = Event.REFUSE, "refused (now Error)"
         else:
-            changed, enabled = vehicles.approve(by, who)
+            changed, enabled = machine.approve(vehicles, by, who)
             event, verb = Event.APPROVE, f"approved by the {by}"
         self.stdout.write(f"{len(changed)} VIN(s) {verb}; {len(enabled)} now Enabled.")
         for vehicle in vehicles.exclude(pk__in=changed):

@@ -3,12 +3,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vehicles import import_jobs
-from vehicles.csvfile import check_size, count_rows
-from vehicles.imports import ImportRefused
+from vehicles.importing import jobs
+from vehicles.importing.csvfile import check_size, count_rows
+from vehicles.importing.engine import ImportRefused
+from vehicles.management.commands._helpers import workspace_by_slug
 from vehicles.models import ImportJob
-
-from ._helpers import workspace_by_slug
 
 
 class Command(BaseCommand):
@@ -43,17 +42,17 @@ class Command(BaseCommand):
             try:
                 check_size(os.fstat(binary.fileno()).st_size)
                 total = count_rows(binary)
-                import_jobs.start(job, total)
+                jobs.start(job, total)
                 self.stdout.write(f"Importing {file} into {workspace.slug} (about {total:,} rows)…")
-                summary = import_jobs.import_file(job, binary, import_jobs.by_for(job), on_progress=progress)
+                summary = jobs.import_file(job, binary, jobs.by_for(job), on_progress=progress)
             except ImportRefused as refused:
-                import_jobs.refuse(job, str(refused))
+                jobs.refuse(job, str(refused))
                 raise CommandError(f"The file was refused, nothing was added: {refused}") from None
             except Exception as error:
-                import_jobs.fail(job, f"The import stopped: {error}. Nothing was added.")
+                jobs.fail(job, f"The import stopped: {error}. Nothing was added.")
                 raise
         self.stdout.write(f"Imported {job.processed_rows:,} rows in {time.monotonic() - started:.1f} s.")
-        for line in import_jobs.summary_lines(summary):
+        for line in jobs.summary_lines(summary):
             self.stdout.write(f"  {line}")
         shown = job.problems.all() if problems < 0 else job.problems.all()[:problems]
         count = job.problems.count()

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from vehicles import chain
+from vehicles.readings import fetch
+from vehicles.tasks import readings
 
 
 class Command(BaseCommand):
@@ -18,16 +19,16 @@ class Command(BaseCommand):
 
     def handle(self, schedule, **options):
         if schedule:
-            already = chain.poll_task_scheduled()
-            chain.ensure_polling()
+            already = readings.poll_task_scheduled()
+            readings.ensure_polling()
             self.stdout.write(
                 "The periodic fetch was already scheduled." if already else "The periodic fetch is scheduled."
             )
             return
-        pairs = chain.stale_vins()
+        pairs = fetch.stale_vins()
         received = revoked = failed = 0
         for start in range(0, len(pairs), 500):
-            r, v, f = chain.refresh_many(pairs[start : start + 500])
+            r, v, f = fetch.refresh_many(pairs[start : start + 500])
             received, revoked, failed = received + r, revoked + v, failed + f
         self.stdout.write(
             f"{len(pairs)} stale Enabled VIN(s): {received} reading(s) received; "

@@ -8,14 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from fleet.models import Make, MakeActivation, Membership, Role, Workspace
-from vehicles import chain
-from vehicles.choices import Party, Status
-from vehicles.counts import status_counts
+from vehicles.choices import Event, Party, Status
 from vehicles.demo import DEMO_WMIS, UNKNOWN_WMI, make_vin
-from vehicles.imports import Entry, add_vehicles
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Vehicle
 from vehicles.providers import provider_for
-from vehicles.transitions import By, activate_make, approve
+from vehicles.readings import fetch
+from vehicles.status import machine
+from vehicles.status.counts import status_counts
+from vehicles.status.machine import By, activate_make, approve
+from vehicles.tasks import approvals
 
 ACTIVE_MAKES = ["BMW", "Ford", "Tesla", "Volvo Cars"]  # Ferrari stays inactive: its VINs are Incomplete
 
@@ -90,7 +92,7 @@ class Command(BaseCommand):
             if serial[vehicle.pk] != 5:
                 asked[vehicle.make.name].append([vehicle.pk, vehicle.approval_round])
         for make_name, pairs in asked.items():
-            chain.request_enablement.call(make_name, pairs, check=True)
+            approvals.request_enablement.call(make_name, pairs, check=True)
         # The operator's approval for serials 1–4 and 6 (→ Enabled); serial 6 then disabled by the manager.
         approve(
             vehicles.filter(pk__in=[pk for pk, n in serial.items() if n in (1, 2, 3, 4, 6)]),
@@ -98,8 +100,11 @@ class Command(BaseCommand):
             By.operator(operator),
         )
         manager = Membership.objects.filter(workspace=workspace, role=Role.MANAGER).first().user
-        vehicles.filter(pk__in=[pk for pk, n in serial.items() if n == 6]).disable(
-            By.manager(manager), reason="Vehicle sold"
+        machine.apply(
+            Event.DISABLE,
+            vehicles.filter(pk__in=[pk for pk, n in serial.items() if n == 6]),
+            By.manager(manager),
+            reason="Vehicle sold",
         )
         # Data: a week of readings from the provider for every vehicle that has been Enabled.
         since = timezone.now() - timedelta(days=7)
@@ -108,9 +113,9 @@ class Command(BaseCommand):
             "vin", "make__name"
         ):
             provider = provider_for(make_name)
-            readings += chain.store_readings(vin, provider.name, provider.fetch_status(vin, since=since))
+            readings += fetch.store_readings(vin, provider.name, provider.fetch_status(vin, since=since))
         # The provider revokes one Volvo (→ Disabled, by the provider): its data stays stored but refused.
-        chain.provider_revoked(make_vin(DEMO_WMIS["Volvo Cars"], 4), "simulated", "the owner withdrew consent")
+        fetch.provider_revoked(make_vin(DEMO_WMIS["Volvo Cars"], 4), "simulated", "the owner withdrew consent")
         MakeActivation.objects.get_or_create(
             workspace=workspace,
             make=Make.objects.get_or_create(name="Ferrari")[0],

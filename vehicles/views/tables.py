@@ -9,7 +9,7 @@ import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from .models import Vehicle
+from vehicles.models import Vehicle
 
 PER_PAGE = 50
 # Where no kept count answers a filter (a VIN prefix, a date), at most this many rows are counted.

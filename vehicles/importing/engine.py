@@ -28,13 +28,14 @@ from itertools import islice
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from vininfo.dicts import WMI
 
 from fleet.models import Make, MakeActivation, Workspace
-
-from .choices import DELETED, Event, Status
-from .counts import adjust
-from .transitions import MAKE_NOT_FOUND, entered_pending, initial_status
-from .vins import InvalidVin, make_name_for_vin, parse_odometer, validate_vin
+from vehicles.choices import DELETED, Event, Status
+from vehicles.models import StatusChange, Vehicle
+from vehicles.status.counts import adjust
+from vehicles.status.machine import MAKE_NOT_FOUND, entered_pending, initial_status
+from vehicles.vins import InvalidVin, make_name_for_vin, parse_odometer, validate_vin
 
 # Entries handled per batch: one existence query, one vehicle insert and one history insert each.
 BATCH_ROWS = 10_000
@@ -163,8 +164,6 @@ def analyze_vehicles():
     index for the VIN table's filtered pages (docs/bench-api.md, docs/bench-table.md). ANALYZE samples 30,000
     rows on PostgreSQL; on SQLite it reads the table's indexes (under a second for a million rows).
     """
-    from .models import Vehicle
-
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {connection.ops.quote_name(Vehicle._meta.db_table)}")
 
@@ -370,8 +369,6 @@ class ImportRun:
 @functools.cache
 def maker_names():
     """{lower-case name: name} of every maker vininfo knows (the names a `make` column may use)."""
-    from vininfo.dicts import WMI
-
     names = (maker if isinstance(maker, str) else maker.manufacturer for maker in WMI.values())
     return {name.lower(): name for name in names}
 
@@ -391,8 +388,6 @@ class BulkWriter:
     """
 
     def __init__(self, by, now):
-        from .models import StatusChange, Vehicle
-
         self.vehicle_table = Vehicle._meta.db_table
         self.sqlite = connection.vendor == "sqlite"
         at = connection.ops.adapt_datetimefield_value(now)

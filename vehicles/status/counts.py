@@ -7,13 +7,12 @@
 from django.db import transaction
 from django.db.models import Count, F, Sum
 
-from .choices import Status
+from vehicles.choices import Status
+from vehicles.models import Vehicle, VehicleCount
 
 
 def adjust(deltas):
     """Apply {(workspace_id, make_key, status): delta}; rows are touched in a fixed order (no deadlocks)."""
-    from .models import VehicleCount
-
     deltas = {key: delta for key, delta in deltas.items() if delta}
     if not deltas:
         return
@@ -29,8 +28,6 @@ def adjust(deltas):
 
 def recount(workspace):
     """Rebuild the counts of one workspace from its live vehicles."""
-    from .models import Vehicle, VehicleCount
-
     rows = Vehicle.objects.filter(workspace=workspace).values("make_id", "status").annotate(n=Count("pk")).order_by()
     with transaction.atomic():
         VehicleCount.objects.filter(workspace=workspace).delete()
@@ -44,8 +41,6 @@ def recount(workspace):
 
 def status_counts(workspace):
     """{status: count} for every status (zeros included), from the kept counts."""
-    from .models import VehicleCount
-
     counts = dict.fromkeys(Status.values, 0)
     for row in VehicleCount.objects.filter(workspace=workspace).values("status").annotate(n=Sum("count")):
         counts[row["status"]] = row["n"]
@@ -54,8 +49,6 @@ def status_counts(workspace):
 
 def make_counts(workspace):
     """{make_key: {status: count}} from the kept counts (make_key 0: make not found)."""
-    from .models import VehicleCount
-
     result = {}
     for row in VehicleCount.objects.filter(workspace=workspace, count__gt=0).values("make_key", "status", "count"):
         result.setdefault(row["make_key"], dict.fromkeys(Status.values, 0))[row["status"]] = row["count"]

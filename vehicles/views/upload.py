@@ -17,14 +17,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from fleet.access import get_workspace_for
-
-from . import import_jobs
-from .choices import Status
-from .csvfile import check_file, check_size, count_rows, human_size
-from .imports import Entry, ImportRefused, Outcome, add_vehicles
-from .models import ImportJob
-from .transitions import By
-from .upload_forms import CsvUploadForm, OneVinForm
+from vehicles.choices import Status
+from vehicles.importing import jobs
+from vehicles.importing.csvfile import check_file, check_size, count_rows, human_size
+from vehicles.importing.engine import Entry, ImportRefused, Outcome, add_vehicles
+from vehicles.models import ImportJob
+from vehicles.status.machine import By
+from vehicles.tasks import imports
+from vehicles.views.forms import CsvUploadForm, OneVinForm
 
 PROBLEMS_PER_PAGE = 200
 # Multipart framing around the file: a request this much larger than the limit is refused unread.
@@ -120,13 +120,13 @@ def upload_csv(request, slug):
         job.save()
         if rows > settings.UPLOAD_BACKGROUND_ROWS:
             job.file.save(f"{job.pk}.csv", File(binary), save=True)
-            import_jobs.enqueue(job)
+            imports.enqueue(job)
             return redirect("vehicles:import", slug=workspace.slug, job_id=job.pk)
-        import_jobs.start(job, rows)
-        import_jobs.import_file(job, binary, By.manager(request.user))
+        jobs.start(job, rows)
+        jobs.import_file(job, binary, By.manager(request.user))
     except ImportRefused as refused:
         if not job._state.adding:
-            import_jobs.refuse(job, str(refused))
+            jobs.refuse(job, str(refused))
         form.add_error("file", str(refused))
         return _upload_page(request, workspace, membership, csv_form=form, status=400)
     finally:
@@ -148,7 +148,7 @@ def import_list(request, slug):
 
 
 def _job_context(workspace, membership, job, page_number=None):
-    processed, _ = import_jobs.read_progress(job)
+    processed, _ = jobs.read_progress(job)
     total = job.total_rows or 0
     context = {
         "workspace": workspace,
@@ -157,8 +157,8 @@ def _job_context(workspace, membership, job, page_number=None):
         "processed": processed,
         "total": total,
         "percent": min(100, round(100 * processed / total)) if total else 0,
-        "stalled": import_jobs.is_stalled(job),
-        "can_retry": membership.can_manage and import_jobs.can_retry(job),
+        "stalled": jobs.is_stalled(job),
+        "can_retry": membership.can_manage and jobs.can_retry(job),
         "finished": job.state in (ImportJob.State.COMPLETED, ImportJob.State.REFUSED, ImportJob.State.FAILED),
     }
     if job.state == ImportJob.State.COMPLETED:
@@ -216,12 +216,12 @@ def import_problems_csv(request, slug, job_id):
 def import_retry(request, slug, job_id):
     workspace, _ = get_workspace_for(request.user, slug, write=True)
     job = get_object_or_404(ImportJob, pk=job_id, workspace=workspace)
-    if not import_jobs.can_retry(job):
+    if not jobs.can_retry(job):
         messages.error(request, "This import is not stopped: only a failed or stalled import can be retried.")
     elif not job.file:
         messages.error(request, "The uploaded file is no longer there: upload it again.")
     else:
-        import_jobs.enqueue(job)
+        imports.enqueue(job)
         messages.success(request, "The import will run again; nothing from the stopped run was kept.")
     response = redirect("vehicles:import", slug=workspace.slug, job_id=job.pk)
     if request.htmx:

@@ -14,7 +14,7 @@ import re
 
 from django.conf import settings
 
-from .imports import Entry, ImportRefused
+from vehicles.importing.engine import Entry, ImportRefused
 
 HEAD_BYTES = 64 * 1024
 COLUMNS = ("vin", "odometer", "odometer_unit", "make")

@@ -1,4 +1,4 @@
-"""The approval chain and the status-data fetches, as background tasks (django-tasks; `manage.py db_worker`).
+"""The approval chain and withdrawals, as background tasks (django-tasks; `manage.py db_worker`).
 
     entered_pending (after commit) ──> start_chain: one task row, whatever the number of VINs
         └─ start_approvals (worker): the platform's automatic approval where the workspace has it on;
@@ -7,9 +7,8 @@
                 machine (approve / refuse, limited to the round it was asked for: a late answer does not count);
                 undecided → asked again later; transient failure → retried with backoff (run_after), and after
                 PROVIDER_MAX_ATTEMPTS → Error with the reason.
-    poll_readings (worker, re-enqueues itself every READING_POLL_INTERVAL_SECONDS): fetches fresh readings of
-        every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS, and restarts the chain of
-        VINs left Pending without any queued chain task (a lost task) for PROVIDER_RESUME_AFTER_SECONDS.
+    resume_stalled (called by the periodic poll, vehicles/tasks/readings.py): restarts the chain of VINs left
+        Pending without any queued chain task (a lost task) for PROVIDER_RESUME_AFTER_SECONDS.
 
     left_enabled (after commit; not for the provider's own revocations) ──> withdraw_on_leaving: one task row
         └─ start_withdrawals (worker): the VINs per make (skipping any still Enabled or Pending in some workspace),
@@ -23,21 +22,18 @@ With no worker running nothing changes by itself: the receivers only enqueue.
 
 import logging
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
 from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
-from .choices import Actor, Event, Party, Status
-from .models import Reading, Vehicle
-from .providers import Decision, ProviderUnavailable, VehicleRevoked, provider_for
-from .transitions import By, apply, approve, left_enabled, refuse
+from vehicles.choices import Actor, Event, Party, Status
+from vehicles.models import Vehicle
+from vehicles.providers import Decision, ProviderUnavailable, provider_for
+from vehicles.status.machine import By, apply, approve, entered_pending, left_enabled, refuse
+from vehicles.tasks import chunks, from_spans, scheduled, to_spans
 
 logger = logging.getLogger(__name__)
 
@@ -46,33 +42,12 @@ CHAIN = By.system("approval chain")
 READ_CHUNK = 5000  # ids per SELECT … IN (…)
 
 
-# --- Ids travel as spans [[first, last], …]: a bulk step's ids are mostly consecutive, so the task row stays small.
-
-
-def to_spans(ids):
-    spans = []
-    for pk in sorted(set(ids)):
-        if spans and pk == spans[-1][1] + 1:
-            spans[-1][1] = pk
-        else:
-            spans.append([pk, pk])
-    return spans
-
-
-def from_spans(spans):
-    return [pk for first, last in spans for pk in range(first, last + 1)]
-
-
-def _chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # --- The chain
 
 
+@receiver(entered_pending, dispatch_uid="vehicles.tasks.approvals.start_chain")
 def start_chain(sender, vehicle_ids, **kwargs):
-    """Receiver of `transitions.entered_pending`: enqueue the chain for these vehicles (one INSERT)."""
+    """Receiver of the status machine's `entered_pending`: enqueue the chain for these vehicles (one INSERT)."""
     if vehicle_ids:
         start_approvals.enqueue(to_spans(vehicle_ids))
 
@@ -82,7 +57,7 @@ def start_approvals(spans):
     """Give the automatic platform approval where it is on, and ask each make's provider about the rest."""
     batch_size = settings.PROVIDER_BATCH_SIZE
     batches = defaultdict(list)  # make name → [[vehicle id, approval round], …]
-    for chunk in _chunks(from_spans(spans), READ_CHUNK):
+    for chunk in chunks(from_spans(spans), READ_CHUNK):
         rows = Vehicle.objects.filter(pk__in=chunk, status=Status.PENDING).values_list(
             "pk", "approval_round", "make__name", "workspace__auto_platform_approval"
         )
@@ -92,17 +67,15 @@ def start_approvals(spans):
             if auto:
                 automatic[approval_round].append(pk)
         for approval_round, ids in automatic.items():
-            recorded, enabled = approve(
+            approve(
                 Vehicle.objects.filter(pk__in=ids),
                 Party.PLATFORM,
                 AUTOMATIC_PLATFORM_APPROVAL,
                 approval_round=approval_round,
             )
-            _after_enabled(enabled)
     for make_name, pairs in batches.items():
-        for batch in _chunks(pairs, batch_size):
+        for batch in chunks(pairs, batch_size):
             request_enablement.enqueue(make_name, batch)
-    ensure_polling()
 
 
 def _backoff(attempt):
@@ -186,7 +159,6 @@ def request_enablement(make_name, pairs, attempt=1, check=False):
             retry += [[pk, approval_round] for pk in ids]
     if retry:
         _enqueue_later(_backoff(attempt), make_name, retry, attempt=attempt + 1, check=check)
-    _after_enabled(enabled)
     return {
         "asked": len(current),
         "approved": sum(map(len, approved.values())),
@@ -200,25 +172,15 @@ def request_enablement(make_name, pairs, attempt=1, check=False):
 def approve_pending_automatically(workspace):
     """The operator has just turned automatic platform approval on: the workspace's VINs already Pending get it
     now (one guarded update), not only those that enter Pending from here on. Returns (recorded, enabled) ids."""
-    recorded, enabled = Vehicle.objects.filter(workspace=workspace).approve(Party.PLATFORM, AUTOMATIC_PLATFORM_APPROVAL)
-    transaction.on_commit(lambda: _after_enabled(enabled))
-    return recorded, enabled
-
-
-def _after_enabled(vehicle_ids):
-    """Newly Enabled vehicles: fetch their first readings."""
-    if vehicle_ids:
-        vins = list(Vehicle.objects.filter(pk__in=vehicle_ids).values_list("vin", "make__name").distinct())
-        for batch in _chunks([list(pair) for pair in vins], settings.PROVIDER_BATCH_SIZE):
-            fetch_readings.enqueue(batch)
+    return approve(Vehicle.objects.filter(workspace=workspace), Party.PLATFORM, AUTOMATIC_PLATFORM_APPROVAL)
 
 
 # --- Withdrawal: a VIN that leaves Enabled (disabled or deleted) is withdrawn from its make's provider
 
 
-@receiver(left_enabled, dispatch_uid="vehicles.chain.withdraw_on_leaving")
+@receiver(left_enabled, dispatch_uid="vehicles.tasks.approvals.withdraw_on_leaving")
 def withdraw_on_leaving(sender, vehicle_ids, by=None, **kwargs):
-    """Receiver of `transitions.left_enabled`: enqueue the withdrawal of these vehicles' VINs (one INSERT).
+    """Receiver of the status machine's `left_enabled`: enqueue the withdrawal of these vehicles' VINs (one INSERT).
 
     A provider's own revocation (actor provider) is not echoed back to it.
     """
@@ -235,13 +197,13 @@ def start_withdrawals(spans):
     """
     batch_size = settings.PROVIDER_BATCH_SIZE
     per_make = defaultdict(set)
-    for chunk in _chunks(from_spans(spans), READ_CHUNK):
+    for chunk in chunks(from_spans(spans), READ_CHUNK):
         rows = Vehicle.all_objects.filter(pk__in=chunk).values_list("vin", "make__name")
         for vin, make_name in rows:
             per_make[make_name or ""].add(vin)
     wanted = set()
     for vins in per_make.values():
-        for chunk in _chunks(sorted(vins), READ_CHUNK):
+        for chunk in chunks(sorted(vins), READ_CHUNK):
             wanted.update(
                 Vehicle.objects.filter(vin__in=chunk, status__in=[Status.ENABLED, Status.PENDING]).values_list(
                     "vin", flat=True
@@ -249,7 +211,7 @@ def start_withdrawals(spans):
             )
     batches = 0
     for make_name, vins in sorted(per_make.items()):
-        for batch in _chunks(sorted(vins - wanted), batch_size):
+        for batch in chunks(sorted(vins - wanted), batch_size):
             withdraw_vins.enqueue(make_name, batch)
             batches += 1
     return {"vins": sum(map(len, per_make.values())), "kept": len(wanted), "batches": batches}
@@ -288,136 +250,10 @@ def withdraw_vins(make_name, vins, attempt=1):
     return {"withdrawn": len(vins), "failed": 0, "attempt": attempt, "gave_up": False}
 
 
-def provider_revoked(vin, provider_name, reason):
-    """The provider revoked a VIN: every Enabled vehicle with it becomes Disabled, by the provider."""
-    return apply(
-        Event.DISABLE,
-        Vehicle.objects.filter(vin=vin, status=Status.ENABLED),
-        By.provider(provider_name),
-        reason=reason,
-    )
-
-
-# --- Status data
-
-
-_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="provider-fetch")
-
-
-def _newest_instants(vins):
-    """{vin: instant of its newest stored reading} (one GROUP BY)."""
-    rows = Reading.objects.filter(vin__in=vins).values("vin").annotate(newest=Max("recorded_at")).order_by()
-    return {row["vin"]: row["newest"] for row in rows}
-
-
-def _fetch(provider, vin, since, timeout):
-    """The provider's readings of a VIN since an instant; a revocation disables the VIN before it is re-raised."""
-    try:
-        if timeout is None:
-            return provider.fetch_status(vin, since)
-        future = _executor.submit(provider.fetch_status, vin, since)
-        try:
-            return future.result(timeout=timeout)
-        except FutureTimeout:
-            future.cancel()
-            raise ProviderUnavailable(f"provider {provider.name} did not answer within {timeout} s") from None
-    except VehicleRevoked as revoked:
-        provider_revoked(vin, provider.name, revoked.reason)
-        raise
-
-
-def refresh_readings(vin, make_name, timeout=None):
-    """Fetch and store the readings recorded since the newest stored one; returns how many were received.
-
-    Raises ProviderUnavailable (also when `timeout` seconds pass without an answer) or VehicleRevoked (after
-    disabling the VIN's Enabled vehicles, by the provider).
-    """
-    provider = provider_for(make_name)
-    data = _fetch(provider, vin, _newest_instants([vin]).get(vin), timeout)
-    return store_readings(vin, provider.name, data)
-
-
-READING_FIELDS = ("odometer_km", "latitude", "longitude", "fuel_level", "battery_level", "ignition", "speed_kmh")
-
-
-def _rows(vin, provider_name, data):
-    return [
-        Reading(
-            vin=vin, recorded_at=d.recorded_at, provider=provider_name, **{f: getattr(d, f) for f in READING_FIELDS}
-        )
-        for d in data
-    ]
-
-
-def store_readings(vin, provider_name, data):
-    """Store a provider's readings (ReadingData) of a VIN; instants already stored are skipped. Returns how
-    many were received."""
-    rows = _rows(vin, provider_name, data)
-    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return len(rows)
-
-
-def refresh_many(pairs):
-    """Fetch fresh readings for [vin, make name] pairs in a constant number of queries (plus one transition per
-    revoked VIN); a failure of one VIN never stops the others. Returns (received, revoked, failed)."""
-    since = _newest_instants([vin for vin, _ in pairs])
-    providers = {}
-    rows, revoked, failed = [], 0, 0
-    for vin, make_name in pairs:
-        provider = providers.get(make_name) or providers.setdefault(make_name, provider_for(make_name))
-        try:
-            rows += _rows(vin, provider.name, _fetch(provider, vin, since.get(vin), None))
-        except VehicleRevoked:
-            revoked += 1
-        except ProviderUnavailable as error:
-            failed += 1
-            logger.warning("Readings of VIN %s not fetched: %s", vin, error)
-        except Exception:  # one integration's bug never stops the other VINs' fetches
-            failed += 1
-            logger.exception("Provider %s failed on the readings of VIN %s", provider.name, vin)
-    Reading.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    return len(rows), revoked, failed
-
-
-@task()
-def fetch_readings(pairs):
-    """Fetch fresh readings for [vin, make name] pairs (a batch of the periodic poll, or newly Enabled VINs)."""
-    received, revoked, failed = refresh_many(pairs)
-    return {"received": received, "revoked": revoked, "failed": failed}
-
-
-def stale_vins():
-    """[vin, make name] of every Enabled VIN whose newest reading is older than READING_MAX_AGE_SECONDS."""
-    fresh_after = timezone.now() - timedelta(seconds=settings.READING_MAX_AGE_SECONDS)
-    newest = Reading.objects.filter(vin=OuterRef("vin")).order_by("-recorded_at").values("recorded_at")[:1]
-    rows = (
-        Vehicle.objects.filter(status=Status.ENABLED)
-        .annotate(newest=Subquery(newest))
-        .filter(Q(newest__isnull=True) | Q(newest__lt=fresh_after))
-        .values_list("vin", "make__name")
-        .distinct()
-        .order_by("vin")
-    )
-    return [list(row) for row in rows]
-
-
-def _scheduled(*tasks):
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        task_path__in=[t.module_path for t in tasks], status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    ).exists()
-
-
-def poll_task_scheduled():
-    return _scheduled(poll_readings)
-
-
 def resume_stalled():
     """Restart the chain for VINs Pending without the provider's answer for longer than PROVIDER_RESUME_AFTER_SECONDS
     while no chain task is queued (their task was lost: a crashed worker, a purged queue). Returns how many."""
-    if _scheduled(start_approvals, request_enablement):
+    if scheduled(start_approvals, request_enablement):
         return 0
     before = timezone.now() - timedelta(seconds=settings.PROVIDER_RESUME_AFTER_SECONDS)
     ids = list(
@@ -428,24 +264,3 @@ def resume_stalled():
     if ids:
         start_approvals.enqueue(to_spans(ids))
     return len(ids)
-
-
-def ensure_polling():
-    """Schedule the periodic poll (its first run one interval from now) unless it is already scheduled."""
-    if not poll_task_scheduled():
-        interval = settings.READING_POLL_INTERVAL_SECONDS
-        poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
-
-
-@task()
-def poll_readings(reschedule=True):
-    """Fetch fresh readings for the stale Enabled VINs (in batches), restart stalled approval chains, then come
-    back after the poll interval."""
-    pairs = stale_vins()
-    for batch in _chunks(pairs, settings.PROVIDER_BATCH_SIZE):
-        fetch_readings.enqueue(batch)
-    resumed = resume_stalled()
-    if reschedule:
-        interval = settings.READING_POLL_INTERVAL_SECONDS
-        poll_readings.using(run_after=timezone.now() + timedelta(seconds=max(interval, 1))).enqueue()
-    return {"stale": len(pairs), "resumed": resumed}

@@ -21,14 +21,14 @@ from django_tables2 import RequestConfig
 
 from fleet.access import get_workspace_for
 from fleet.models import Make
-
-from . import transitions
-from .choices import STATUS_COLOURS, Event, Status
-from .counts import status_counts
-from .filters import VehicleFilterSet
-from .models import Vehicle, VehicleCount
-from .tables import PER_PAGE, VehiclePaginator, VehicleTable
-from .transitions import By, TransitionNotAllowed
+from vehicles.choices import STATUS_COLOURS, Event, Status
+from vehicles.filters import VehicleFilterSet
+from vehicles.models import Vehicle, VehicleCount
+from vehicles.status import machine
+from vehicles.status.counts import status_counts
+from vehicles.status.machine import By, TransitionNotAllowed
+from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
+from vehicles.views.vehicle_data import vehicle_data
 
 # What each confirmation says will happen (SPEC.md, issue 3).
 CONSEQUENCES = {
@@ -46,7 +46,7 @@ DIALOG_CLOSE = "dialog-close"
 
 def _event(action):
     """The manager's event named in the URL, or 404."""
-    if action not in transitions.MANAGER_EVENTS:
+    if action not in machine.MANAGER_EVENTS:
         raise Http404("No such action")
     return Event(action)
 
@@ -180,13 +180,14 @@ def vehicle_detail(request, slug, vin):
             "can_manage": membership.can_manage,
             "vehicle": vehicle,
             "history": history,
+            "data": vehicle_data(vehicle, workspace),
             **_places(workspace, request.get_full_path()),
         },
     )
 
 
 def _confirm_context(request, workspace, vehicle, event, refused=""):
-    transition = transitions.TRANSITIONS[event]
+    transition = machine.TRANSITIONS[event]
     return {
         "workspace": workspace,
         "vehicle": vehicle,
@@ -211,7 +212,7 @@ def confirm_action(request, slug, vin, action):
     event = _event(action)
     vehicle = get_object_or_404(Vehicle.objects.select_related("make"), workspace=workspace, vin=vin)
     refused = ""
-    if not transitions.is_allowed(event, vehicle.status):
+    if not machine.is_allowed(event, vehicle.status):
         refused = str(TransitionNotAllowed(vehicle.vin, vehicle.status, event))
     context = _confirm_context(request, workspace, vehicle, event, refused)
     template = "vehicles/confirm.html#dialog" if request.htmx else "vehicles/confirm.html"
@@ -248,7 +249,7 @@ def vehicle_action(request, slug, vin, action):
         refused = _refusal(None, vin, event, seen_status)
     else:
         try:
-            vehicle.fire(event, By.manager(request.user))
+            machine.fire(vehicle, event, By.manager(request.user))
         except TransitionNotAllowed:
             refused = _refusal(vehicle, vin, event, seen_status)
 
@@ -268,7 +269,7 @@ def vehicle_action(request, slug, vin, action):
         response = render(request, "vehicles/confirm.html#refused", context)
         return trigger_client_event(response, VEHICLE_CHANGED)
 
-    done = f"VIN {vehicle.vin} {transitions.TRANSITIONS[event].past_tense}"
+    done = f"VIN {vehicle.vin} {machine.TRANSITIONS[event].past_tense}"
     if not vehicle.is_deleted:
         done += f": it is now {vehicle.get_status_display()}"
     messages.success(request, f"{done}.")
@@ -298,8 +299,8 @@ def _bulk_selection(request, workspace, data):
     event = _event(data.get("action", ""))
     vins = [vin.strip().upper() for vin in data.getlist("vin") if vin.strip()][:BULK_LIMIT]
     vehicles = list(Vehicle.objects.filter(workspace=workspace, vin__in=vins).order_by("vin"))
-    allowed = [v for v in vehicles if transitions.is_allowed(event, v.status)]
-    skipped = [v for v in vehicles if not transitions.is_allowed(event, v.status)]
+    allowed = [v for v in vehicles if machine.is_allowed(event, v.status)]
+    skipped = [v for v in vehicles if not machine.is_allowed(event, v.status)]
     return event, vins, allowed, skipped
 
 
@@ -310,7 +311,7 @@ def confirm_bulk(request, slug):
     """One confirmation for the selected rows: how many will change, how many are skipped and why."""
     workspace, _ = get_workspace_for(request.user, slug, write=True)
     list_url = reverse("vehicles:list", args=[workspace.slug])
-    if request.GET.get("action") not in transitions.MANAGER_EVENTS:
+    if request.GET.get("action") not in machine.MANAGER_EVENTS:
         messages.error(request, "Choose an action for the selected vehicles.")
         return _back_to_table(request, list_url)
     event, vins, allowed, skipped = _bulk_selection(request, workspace, request.GET)
@@ -325,8 +326,8 @@ def confirm_bulk(request, slug):
         "skipped": skipped,
         "title": f"{event.label} {len(allowed)} of {len(vins)} selected vehicles?",
         "consequence": CONSEQUENCES[event],
-        "confirm_label": transitions.TRANSITIONS[event].confirm_label,
-        "past": transitions.TRANSITIONS[event].past_tense,
+        "confirm_label": machine.TRANSITIONS[event].confirm_label,
+        "past": machine.TRANSITIONS[event].past_tense,
         "destructive": event == Event.DELETE,
         "action_url": reverse("vehicles:bulk", args=[workspace.slug]),
         "next": _safe_next(request, list_url),
@@ -355,9 +356,9 @@ def bulk_action(request, slug):
         messages.error(request, "Select at least one vehicle first.")
         return _back_to_table(request, list_url)
     selected = Vehicle.objects.filter(workspace=workspace, vin__in=vins)
-    changed = transitions.apply(event, selected, By.manager(request.user))
+    changed = machine.apply(event, selected, By.manager(request.user))
     skipped = len(vins) - len(changed)
-    past = transitions.TRANSITIONS[event].past_tense
+    past = machine.TRANSITIONS[event].past_tense
     text = f"{len(changed)} {'vehicle' if len(changed) == 1 else 'vehicles'} {past}"
     if skipped:
         text += f"; {skipped} skipped because their status does not allow it (or they are gone)"

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from .choices import OdometerUnit
-from .vins import InvalidVin, parse_odometer, validate_vin
+from vehicles.choices import OdometerUnit
+from vehicles.vins import InvalidVin, parse_odometer, validate_vin
 
 
 class OneVinForm(forms.Form):

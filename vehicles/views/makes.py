@@ -14,9 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from fleet.access import get_workspace_for
 from fleet.models import Make, MakeActivation
-
-from .choices import Status
-from .counts import make_counts
+from vehicles.choices import Status
+from vehicles.status.counts import make_counts
 
 NOTE_MAX = 1000
 

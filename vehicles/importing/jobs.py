@@ -11,14 +11,14 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from .choices import Status
-from .csvfile import check_file, check_size, count_rows, read_entries
-from .imports import ImportRefused, ImportRun, Outcome
-from .models import ImportJob, ImportProblem
-from .transitions import By
+from vehicles.choices import Status
+from vehicles.importing.csvfile import check_file, check_size, count_rows, read_entries
+from vehicles.importing.engine import ImportRefused, ImportRun, Outcome
+from vehicles.models import ImportJob, ImportProblem
+from vehicles.status.machine import By
 
 # A running job whose heartbeat is older than this is taken for dead (its worker was killed): it may be retried.
 STALL_SECONDS = 120
@@ -192,12 +192,9 @@ def discard_file(job):
         ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
-def enqueue(job):
-    """Hand a stored job to the worker (after the current transaction commits)."""
-    from .tasks import import_vins_file
-
+def mark_queued(job):
+    """The stored job waits for the worker (vehicles.tasks.imports.enqueue hands it over)."""
     ImportJob.objects.filter(pk=job.pk).update(state=State.QUEUED, error="", started_at=None, finished_at=None)
-    transaction.on_commit(lambda: import_vins_file.enqueue(str(job.pk)))
 
 
 def problem_counts(job):

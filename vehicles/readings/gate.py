@@ -12,15 +12,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fleet.models import Make
-
-from .choices import Status
-from .hot_queries import fetch_one
-from .models import Reading, Vehicle
-from .vins import normalise_vin
+from vehicles.choices import Status
+from vehicles.models import Reading, Vehicle
+from vehicles.providers import ProviderUnavailable, VehicleRevoked
+from vehicles.readings.fetch import refresh_readings
+from vehicles.readings.status_query import fetch_one
+from vehicles.vins import normalise_vin
 
 logger = logging.getLogger(__name__)
 
@@ -165,8 +167,6 @@ def latest_reading(vehicle):
 def latest_readings(workspace, vins, chunk=1000):
     """For many VINs at once (reports): yields (vin, newest stored reading or None, refusal or None) in the order
     given, the refusal being the gate's VehicleNotFound or DataNotAvailable. Three queries per `chunk` VINs."""
-    from django.db.models import OuterRef, Subquery
-
     vins = [normalise_vin(vin) for vin in vins]
     for start in range(0, len(vins), chunk):
         part = vins[start : start + chunk]
@@ -210,9 +210,6 @@ def current_reading(vehicle, timeout=None):
 
 def _fetched_reading(vehicle, make_name, latest, timeout):
     """current_reading() once the stored reading `latest` is known to be stale (or missing)."""
-    from .chain import refresh_readings
-    from .providers import ProviderUnavailable, VehicleRevoked
-
     if timeout is None:
         timeout = settings.READING_FETCH_TIMEOUT_SECONDS
     try:

@@ -17,14 +17,18 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from fleet.models import MakeActivation
-
-from .choices import DELETED, Actor, Event, Party, Status
+from vehicles.choices import DELETED, Actor, Event, Party, Status
+from vehicles.models import StatusChange, Vehicle
+from vehicles.status.counts import adjust
 
 # Sent (after commit) with the ids of vehicles that have just entered Pending: the approval chain starts there.
 entered_pending = Signal()
 # Sent (after commit) with the ids of vehicles that have just left Enabled (disabled or deleted) and `by`, who did
-# it: their makes' providers are told to withdraw them (vehicles/chain.py).
+# it: their makes' providers are told to withdraw them (vehicles/tasks/approvals.py).
 left_enabled = Signal()
+# Sent (after commit) with the ids of vehicles that have just become Enabled: their first readings are fetched
+# (vehicles/tasks/readings.py).
+entered_enabled = Signal()
 
 MAKE_NOT_FOUND = "Make not found: the VIN's first three characters name no known maker"
 
@@ -135,12 +139,6 @@ class By:
         return cls(Actor.API, None, client_name)
 
 
-def _vehicle_model():
-    from .models import Vehicle
-
-    return Vehicle
-
-
 def _make_is_active():
     return Exists(
         MakeActivation.objects.filter(
@@ -191,8 +189,6 @@ def _record_by_token(event, token, by, reason, now):
 
     A constant number of statements whatever the number of rows: the history is one INSERT … SELECT.
     """
-    from .models import StatusChange, Vehicle
-
     vehicles = Vehicle.all_objects.filter(change_token=token)
     history, vehicle_table = StatusChange._meta.db_table, Vehicle._meta.db_table
     with connection.cursor() as cursor:
@@ -227,13 +223,14 @@ def _record_by_token(event, token, by, reason, now):
             deltas[(workspace_id, make_id or 0, before)] -= n
         if deleted_at is None:
             deltas[(workspace_id, make_id or 0, after)] += n
-    from .counts import adjust
-
     adjust(deltas)
     rows = list(vehicles.values_list("pk", "status", "deleted_at", "previous_status"))
     pending = [pk for pk, status, deleted_at, _ in rows if status == Status.PENDING and deleted_at is None]
     if pending:
         transaction.on_commit(lambda: entered_pending.send(sender=event, vehicle_ids=pending))
+    enabled = [pk for pk, status, deleted_at, _ in rows if status == Status.ENABLED and deleted_at is None]
+    if enabled:
+        transaction.on_commit(lambda: entered_enabled.send(sender=event, vehicle_ids=enabled))
     left = [pk for pk, _, _, before in rows if before == Status.ENABLED]  # no transition goes Enabled → Enabled
     if left:
         transaction.on_commit(lambda: left_enabled.send(sender=event, vehicle_ids=left, by=by))
@@ -242,7 +239,6 @@ def _record_by_token(event, token, by, reason, now):
 
 def fire(vehicle, event, by, reason=""):
     """One event on one vehicle: changes it, or raises TransitionNotAllowed and changes nothing."""
-    Vehicle = _vehicle_model()
     changed = apply(event, Vehicle.all_objects.filter(pk=vehicle.pk), by, reason=reason)
     vehicle.refresh_from_db()
     if not changed:
@@ -261,7 +257,6 @@ def approve(vehicles, party, by, reason="", approval_round=None):
     limits the approval to the round it was asked for (a provider's late answer to an earlier request
     does not count).
     """
-    Vehicle = _vehicle_model()
     token = uuid.uuid4().hex
     now = timezone.now()
     pending = vehicles.filter(deleted_at__isnull=True, status=Status.PENDING)
@@ -287,7 +282,6 @@ def refuse(vehicles, party, by, reason, approval_round=None):
 
 
 def approve_one(vehicle, party, by, reason=""):
-    Vehicle = _vehicle_model()
     recorded, enabled = approve(Vehicle.all_objects.filter(pk=vehicle.pk), party, by, reason=reason)
     vehicle.refresh_from_db()
     if not recorded:
@@ -296,7 +290,6 @@ def approve_one(vehicle, party, by, reason=""):
 
 
 def refuse_one(vehicle, party, by, reason):
-    Vehicle = _vehicle_model()
     changed = refuse(Vehicle.all_objects.filter(pk=vehicle.pk), party, by, reason)
     vehicle.refresh_from_db()
     if not changed:
@@ -309,7 +302,6 @@ def activate_make(workspace, make, by, note=""):
 
     Returns the ids of the vehicles that moved.
     """
-    Vehicle = _vehicle_model()
     with transaction.atomic():
         activation, _ = MakeActivation.objects.get_or_create(workspace=workspace, make=make, defaults={"note": note})
         if not activation.is_active:

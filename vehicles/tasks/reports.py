@@ -6,8 +6,8 @@ import io
 from django.utils import timezone
 from django_tasks import task
 
-from vehicles import gate
 from vehicles.models import StatusReport
+from vehicles.readings import gate
 
 COLUMNS = ["vin", "available", "reason", *gate.READING_COLUMNS]
 

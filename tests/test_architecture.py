@@ -1,0 +1,37 @@
+"""The layers of docs/architecture.md, as import-linter contracts (pyproject.toml): a cycle or an upward import
+anywhere in `fleet` or `vehicles` (function-level imports included) fails the suite."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lint_imports(*args, cwd=ROOT):
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_import_contracts_are_kept():
+    result = lint_imports()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_an_upward_import_breaks_the_layers_contract(tmp_path):
+    """The contracts can fail: a copy of the tree where the models import the status machine is refused."""
+    copy = tmp_path / "tree"
+    for name in ("fleet", "vehicles"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+    models = copy / "vehicles" / "models.py"
+    models.write_text(models.read_text() + "\n\ndef _upward():\n    from vehicles.status import machine  # noqa\n")
+    result = lint_imports(cwd=copy)
+    assert result.returncode != 0
+    assert "vehicles.models -> vehicles.status.machine" in result.stdout, result.stdout
