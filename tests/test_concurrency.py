@@ -11,6 +11,7 @@ from vehicles.choices import DELETED, Event, Party, Status
 from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
+from vehicles.status.counts import recount, status_counts
 from vehicles.status.machine import By, TransitionNotAllowed
 
 pytestmark = [
@@ -58,9 +59,12 @@ def race(*jobs):
 
 
 def assert_history_agrees(vehicle_ids):
-    """Replaying each vehicle's history from its upload ends in its final state."""
+    """Replaying each vehicle's history from its upload ends in its final state, and the history ordered by its
+    times (as every page and answer shows it) is the order in which the changes were made."""
     for vehicle in Vehicle.all_objects.filter(pk__in=vehicle_ids):
         rows = list(StatusChange.objects.filter(vehicle=vehicle).order_by("id"))
+        by_time = list(StatusChange.objects.filter(vehicle=vehicle).order_by("at", "id"))
+        assert [r.pk for r in by_time] == [r.pk for r in rows], (vehicle.vin, by_time)
         for earlier, later in zip(rows, rows[1:], strict=False):
             assert later.from_status == earlier.to_status, (vehicle.vin, earlier, later)
         final = DELETED if vehicle.deleted_at else vehicle.status
@@ -68,7 +72,7 @@ def assert_history_agrees(vehicle_ids):
 
 
 def test_two_enables_of_the_same_vin_succeed_once(workspace):
-    vehicles = enabled_vehicles(workspace, 20)
+    vehicles = enabled_vehicles(workspace, 30)
     machine.apply(Event.DISABLE, Vehicle.objects.filter(pk__in=[v.pk for v in vehicles]), SYSTEM)
     for vehicle in vehicles:
         results, errors = race(
@@ -83,7 +87,7 @@ def test_two_enables_of_the_same_vin_succeed_once(workspace):
 
 
 def test_disable_racing_delete_never_loses_or_doubles_a_change(workspace):
-    vehicles = enabled_vehicles(workspace, 20)
+    vehicles = enabled_vehicles(workspace, 30)
     for vehicle in vehicles:
         results, errors = race(
             lambda v=vehicle: machine.fire(Vehicle.all_objects.get(pk=v.pk), Event.DISABLE, SYSTEM),
@@ -112,8 +116,6 @@ def test_bulk_disables_racing_each_other_change_each_vin_once(workspace):
     assert sorted(disabled) == sorted(set(disabled))  # no VIN disabled twice
     assert StatusChange.objects.filter(vehicle_id__in=ids, event=Event.DISABLE).count() == len(disabled)
     assert_history_agrees(ids)
-    from vehicles.status.counts import recount, status_counts
-
     kept = status_counts(workspace)
     recount(workspace)
     assert status_counts(workspace) == kept
@@ -132,3 +134,17 @@ def test_both_parties_approving_at_once_enable_each_vin_exactly_once(workspace):
         assert sum(len(enabled) for _, enabled in outcomes) == 1
         assert StatusChange.objects.filter(vehicle_id=result.vehicle_id, event=Event.APPROVE).count() == 1
     assert set(Vehicle.objects.filter(workspace=workspace).values_list("status", flat=True)) == {Status.ENABLED}
+
+
+def test_two_enables_of_an_error_vin_without_a_make_are_both_refused_and_record_nothing(workspace):
+    results = add_vehicles(workspace, [Entry(vin=new_vin("9ZZ")) for _ in range(30)], SYSTEM)  # no maker: Error
+    for result in results:
+        vehicle = Vehicle.objects.get(pk=result.vehicle_id)
+        outcomes, errors = race(
+            lambda v=vehicle: machine.fire(v, Event.ENABLE, SYSTEM),
+            lambda v=vehicle: machine.fire(v, Event.ENABLE, SYSTEM),
+        )
+        assert errors == []
+        assert all(isinstance(r, TransitionNotAllowed) for r in outcomes)
+        assert list(StatusChange.objects.filter(vehicle=vehicle).values_list("event", flat=True)) == [Event.UPLOAD]
+    assert_history_agrees([r.vehicle_id for r in results])

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.factories import new_vin
 from vehicles.importing import engine, jobs
 from vehicles.models import ImportJob, StatusChange, Vehicle, VehicleCount
+from vehicles.status import machine
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,7 +87,7 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
     text = big_file()
     job = upload(client, workspace, text)
     monkeypatch.setattr(engine, "BATCH_ROWS", 8)
-    real_insert = engine.BulkWriter.insert_vehicles
+    real_insert = machine.Uploads.insert_vehicles
     calls = []
 
     def failing(self, workspace_id, new):
@@ -95,7 +96,7 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
             raise OSError("disk full")
         return real_insert(self, workspace_id, new)
 
-    monkeypatch.setattr(engine.BulkWriter, "insert_vehicles", failing)
+    monkeypatch.setattr(machine.Uploads, "insert_vehicles", failing)
     before = state_of(workspace)
 
     run_worker()
@@ -107,7 +108,7 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
     page = client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
     assert "The import failed" in page and "Run this import again" in page
 
-    monkeypatch.setattr(engine.BulkWriter, "insert_vehicles", real_insert)
+    monkeypatch.setattr(machine.Uploads, "insert_vehicles", real_insert)
     client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
     run_worker()
 
@@ -184,7 +185,7 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
     text = big_file()
     job = upload(client, workspace, text)
     monkeypatch.setattr(engine, "BATCH_ROWS", 8)
-    real_insert = engine.BulkWriter.insert_history
+    real_insert = machine.Uploads.insert_history
     calls = []
 
     def dying(self, changes):
@@ -193,7 +194,7 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
             raise SystemExit("killed")
         return real_insert(self, changes)
 
-    monkeypatch.setattr(engine.BulkWriter, "insert_history", dying)
+    monkeypatch.setattr(machine.Uploads, "insert_history", dying)
     before = state_of(workspace)
 
     run_worker()
@@ -207,7 +208,7 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
         in client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
     )
 
-    monkeypatch.setattr(engine.BulkWriter, "insert_history", real_insert)
+    monkeypatch.setattr(machine.Uploads, "insert_history", real_insert)
     client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
     run_worker()
 

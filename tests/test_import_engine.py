@@ -243,7 +243,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(work
     )
     monkeypatch.setattr(engine, "BATCH_ROWS", 4)
     calls = []
-    real_insert = engine.BulkWriter.insert_history
+    real_insert = machine.Uploads.insert_history
 
     def failing(self, changes):
         calls.append(len(changes))
@@ -251,7 +251,7 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(work
             raise RuntimeError("power cut")
         return real_insert(self, changes)
 
-    monkeypatch.setattr(engine.BulkWriter, "insert_history", failing)
+    monkeypatch.setattr(machine.Uploads, "insert_history", failing)
     entries = [Entry(vin=deleted.vin), Entry(vin=present.vin)] + [Entry(vin=new_vin(w)) for w in ["WBA", "ZFF"] * 5]
 
     with pytest.raises(RuntimeError, match="power cut"):

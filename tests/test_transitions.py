@@ -134,13 +134,17 @@ def test_enable_goes_to_incomplete_when_the_make_is_no_longer_active(workspace, 
     assert vehicle.status == Status.INCOMPLETE
 
 
-def test_enabling_a_vin_without_a_make_sends_it_back_to_error(workspace, make_vehicle):
+def test_enabling_an_error_vin_without_a_make_is_refused_and_records_nothing(workspace, make_vehicle):
+    """Error → Error would change nothing: refused with the reason, no history row, no count touched."""
     vehicle = make_vehicle("error")
     assert vehicle.make is None and vehicle.error_reason == MAKE_NOT_FOUND
-    machine.fire(vehicle, Event.ENABLE, SYSTEM)
-    assert vehicle.status == Status.ERROR
-    assert vehicle.history.first().to_status == Status.ERROR
-    assert vehicle.history.first().reason == MAKE_NOT_FOUND
+    rows, changed_at = vehicle.history.count(), vehicle.status_changed_at
+    with pytest.raises(TransitionNotAllowed) as refused:
+        machine.fire(vehicle, Event.ENABLE, SYSTEM)
+    assert "no make can be found for it" in str(refused.value)
+    vehicle.refresh_from_db()
+    assert (vehicle.status, vehicle.history.count(), vehicle.status_changed_at) == (Status.ERROR, rows, changed_at)
+    assert machine.apply(Event.ENABLE, Vehicle.objects.filter(pk=vehicle.pk), SYSTEM) == []
 
 
 def test_a_refusal_records_the_reason(workspace, make_vehicle):

@@ -7,13 +7,12 @@ million rows) that must not be held in memory.
 One run is one transaction: it normalises and validates every entry, resolves its make, separates new VINs,
 deleted ones to bring back, duplicates in the workspace and repeats within the run, and writes in batches —
 new vehicles and their history rows with the database's fastest bulk path (SQLite `executemany`, PostgreSQL
-`COPY`), revived vehicles with one UPDATE each. A run that fails (a refused file, a crash, a killed worker)
-leaves nothing behind; running it again ends in the same state as one clean run.
+`COPY`), revived vehicles through the status machine's guarded update. A run that fails (a refused file, a
+crash, a killed worker) leaves nothing behind; running it again ends in the same state as one clean run.
 
-The status of each VIN is decided by the status machine (`transitions.initial_status`); the history rows,
-count deltas (`counts.adjust`) and the `entered_pending` signal are those the machine's guarded updates write
-(`transitions._record_by_token`), written here in bulk because an upload is the one event that creates rows
-rather than changing them.
+The status of each VIN is decided by the status machine (`machine.initial_status`), which also writes it: new
+vehicles, their history rows, the revival of deleted ones, the count deltas and the `entered_pending` signal all
+go through `machine.Uploads`; this module validates, classifies and reports.
 """
 
 import contextlib
@@ -21,7 +20,6 @@ import functools
 import json
 from array import array
 from bisect import bisect_left
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -31,10 +29,10 @@ from django.utils import timezone
 from vininfo.dicts import WMI
 
 from fleet.models import Make, MakeActivation, Workspace
-from vehicles.choices import DELETED, Event, Status
-from vehicles.models import StatusChange, Vehicle
-from vehicles.status.counts import adjust
-from vehicles.status.machine import MAKE_NOT_FOUND, entered_pending, initial_status
+from vehicles.choices import Status
+from vehicles.models import Vehicle
+from vehicles.status import machine
+from vehicles.status.machine import MAKE_NOT_FOUND
 from vehicles.vins import InvalidVin, make_name_for_vin, parse_odometer, validate_vin
 
 # Entries handled per batch: one existence query, one vehicle insert and one history insert each.
@@ -199,8 +197,6 @@ class ImportRun:
     def run(self, entries):
         self.now = timezone.now()
         self.makes = {}  # VIN prefix or named make (lower case) -> make id, None (not found) or an error
-        self.deltas = Counter()
-        self.pending = array("q")
         # What this run wrote, to tell a VIN repeated in the input from one that was here before without
         # keeping every VIN in memory (a million rows): the ids of the new vehicles (ascending) and their
         # lines, and the ids of the revived and duplicate vehicles with theirs.
@@ -213,18 +209,15 @@ class ImportRun:
                     "make_id", flat=True
                 )
             )
-            self.writer = BulkWriter(self.by, self.now)
+            self.uploads = machine.Uploads(self.by, self.now)
             for batch in batched(entries, BATCH_ROWS):
                 self._handle(batch)
                 if self.on_progress:
                     self.on_progress(self.processed)
-            adjust(self.deltas)
+            self.uploads.finish()
             if self.written >= analyze_after_rows():
                 # After the commit, never inside the import's transaction; a failure is logged, not raised.
                 transaction.on_commit(analyze_vehicles, robust=True)
-            if self.pending:
-                pending = self.pending
-                transaction.on_commit(lambda: entered_pending.send(sender=Event.UPLOAD, vehicle_ids=pending.tolist()))
             if self.before_commit:
                 self.before_commit(self.summary)
         return self.summary
@@ -271,10 +264,10 @@ class ImportRun:
                 problem(index, entry, vin, Outcome.REPEATED, repeated(vin, first_in_batch[vin]))
             else:
                 first_in_batch[vin] = entry.line or 0
-                status = initial_status(make_id, make_id in self.active)
+                status = machine.initial_status(make_id, make_id in self.active)
                 candidates.append((entry, vin, odometer, unit, make_id, status, index, error_reason))
 
-        existing = self.writer.existing(self.workspace.pk, [c[1] for c in candidates])
+        existing = existing_vehicles(self.workspace.pk, [c[1] for c in candidates])
         new, revived = [], []
         for candidate in candidates:
             entry, vin, index = candidate[0], candidate[1], candidate[6]
@@ -293,24 +286,18 @@ class ImportRun:
                 problem(index, entry, vin, Outcome.DUPLICATE, f"VIN {vin} is already in this workspace", pk)
                 self.touched[pk] = entry.line or 0
 
-        new_ids = self.writer.insert_vehicles(self.workspace.pk, new)
-        self.writer.revive_vehicles(revived)
-        self.written += len(new_ids) + len(revived)
-        self.writer.insert_history(
-            [(pk, c[5], "", c[7]) for pk, c in zip(new_ids, new, strict=True)]
-            + [(pk, c[5], DELETED, c[7]) for pk, c in revived]
+        new_ids = self.uploads.insert(
+            self.workspace.pk, [(vin, odo, unit, make, st, err) for _, vin, odo, unit, make, st, _, err in new]
         )
+        self.uploads.revive([(pk, c[2], c[3], c[4], c[7]) for pk, c in revived])
+        self.written += len(new_ids) + len(revived)
         self.new_ids.extend(new_ids)
         self.new_lines.extend(c[0].line or 0 for c in new)
 
-        ws = self.workspace.pk
         for outcome, written in ((Outcome.ADDED, zip(new_ids, new, strict=True)), (Outcome.READDED, revived)):
-            for pk, (entry, _vin, _odometer, _unit, make_id, status, index, _error) in written:
+            for pk, (entry, _vin, _odometer, _unit, _make_id, status, index, _error) in written:
                 outcomes[outcome] += 1
-                self.deltas[(ws, make_id or 0, status)] += 1
                 statuses[status] += 1
-                if status == Status.PENDING:
-                    self.pending.append(pk)
                 if results is not None:
                     results[index] = Result(entry, outcome, status=status, vehicle_id=pk)
 
@@ -381,136 +368,20 @@ def _get_or_create_make(name):
     return make
 
 
-class BulkWriter:
-    """The database's fastest way to write many rows: SQLite `executemany`, PostgreSQL `COPY`.
-
-    Columns come from the models, so a field added later with a default is written with its default.
-    """
-
-    def __init__(self, by, now):
-        self.vehicle_table = Vehicle._meta.db_table
-        self.sqlite = connection.vendor == "sqlite"
-        at = connection.ops.adapt_datetimefield_value(now)
-        self.vehicle_columns, self.vehicle_constants = _columns(
-            Vehicle,
-            ["id", "workspace_id", "vin", "odometer", "odometer_unit", "make_id", "status", "error_reason"],
-            dict(created_at=at, status_changed_at=at, approval_round=1, deleted_at=None, previous_status=""),
-        )
-        user_id = by.user.pk if by.user is not None and by.user.pk else None
-        self.history_columns, self.history_constants = _columns(
-            StatusChange,
-            ["vehicle_id", "from_status", "to_status", "reason"],
-            dict(event=Event.UPLOAD.value, at=at, actor=str(by.actor), user_id=user_id, actor_name=by.name),
-            skip=("id",),
-        )
-        self.history_table = StatusChange._meta.db_table
-        self.at = at
-        self.next_id = None
-
-    def existing(self, workspace_id, vins):
-        """{vin: (pk, deleted)} of the workspace's rows for these VINs; a live row wins over deleted ones."""
-        if not vins:
-            return {}
-        table = self.vehicle_table
-        if self.sqlite:
-            sql = f"SELECT id, vin, deleted_at FROM {table} WHERE workspace_id = %s AND vin IN (SELECT value FROM json_each(%s))"  # noqa: E501
-            params = [workspace_id, json.dumps(vins)]
-        else:
-            sql = f"SELECT id, vin, deleted_at FROM {table} WHERE workspace_id = %s AND vin = ANY(%s)"
-            params = [workspace_id, vins]
-        found = {}
-        with connection.cursor() as cursor:
-            cursor.execute(sql + " ORDER BY deleted_at IS NULL, deleted_at, id", params)
-            for pk, vin, deleted_at in cursor.fetchall():
-                found[vin] = (pk, deleted_at is not None)  # the live row (last) or the latest deleted one
-        return found
-
-    def _allocate_ids(self, n):
-        with connection.cursor() as cursor:
-            if self.sqlite:
-                if self.next_id is None:
-                    cursor.execute(f"SELECT max(id) FROM {self.vehicle_table}")
-                    top = cursor.fetchone()[0] or 0
-                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.vehicle_table])
-                    row = cursor.fetchone()
-                    self.next_id = max(top, row[0] if row else 0) + 1
-                ids = list(range(self.next_id, self.next_id + n))
-                self.next_id += n
-                return ids
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [self.vehicle_table, n],
-            )
-            return sorted(row[0] for row in cursor.fetchall())  # ascending, as `_first_line` needs
-
-    def insert_vehicles(self, workspace_id, new):
-        if not new:
-            return []
-        ids = self._allocate_ids(len(new))
-        constants = self.vehicle_constants
-        rows = [
-            (pk, workspace_id, vin, odometer, unit, make_id, status, error) + constants
-            for pk, (_entry, vin, odometer, unit, make_id, status, _index, error) in zip(ids, new, strict=True)
-        ]
-        self._insert(self.vehicle_table, self.vehicle_columns, rows)
-        return ids
-
-    def revive_vehicles(self, revived):
-        """Deleted vehicles come back as for a new upload; earlier approvals do not count."""
-        if not revived:
-            return
-        sql = (
-            f"UPDATE {self.vehicle_table} SET make_id = %s, odometer = %s, odometer_unit = %s, status = %s, "
-            "error_reason = %s, status_changed_at = %s, platform_approved_at = NULL, provider_approved_at = NULL, "
-            "deleted_at = NULL, previous_status = %s, approval_round = approval_round + 1 "
-            "WHERE id = %s AND deleted_at IS NOT NULL"
-        )
-        rows = [
-            (make_id, odometer, unit, status, error, self.at, DELETED, pk)
-            for pk, (_entry, _vin, odometer, unit, make_id, status, _index, error) in revived
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-
-    def insert_history(self, changes):
-        """One history row per vehicle, from (pk, status, status before: "" or DELETED, error reason)."""
-        if not changes:
-            return
-        constants = self.history_constants
-        rows = [(pk, before, status, error) + constants for pk, status, before, error in changes]
-        self._insert(self.history_table, self.history_columns, rows)
-
-    def insert_rows(self, model, values, rows):
-        """Insert rows of `values` (attnames) of any model, with its defaults for the other columns."""
-        columns, constants = _columns(model, values, {}, skip=("id",))
-        self._insert(model._meta.db_table, columns, [tuple(row) + constants for row in rows])
-
-    def _insert(self, table, columns, rows):
-        if not rows:
-            return
-        names = ", ".join(columns)
-        with connection.cursor() as cursor:
-            if self.sqlite:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-            else:
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-
-
-def _columns(model, variable, constants, skip=()):
-    """(column names, constant values) for a raw insert: `variable` attnames first (given per row), then
-    `constants`, then every other concrete field with its default."""
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    columns = [fields[name].column for name in variable]
-    values = []
-    for name, value in constants.items():
-        columns.append(fields[name].column)
-        values.append(value)
-    for name, f in fields.items():
-        if name in variable or name in constants or name in skip:
-            continue
-        columns.append(f.column)
-        values.append(f.get_db_prep_save(f.get_default(), connection))
-    return columns, tuple(values)
+def existing_vehicles(workspace_id, vins):
+    """{vin: (pk, deleted)} of the workspace's rows for these VINs; a live row wins over deleted ones."""
+    if not vins:
+        return {}
+    table = Vehicle._meta.db_table
+    if connection.vendor == "sqlite":
+        sql = f"SELECT id, vin, deleted_at FROM {table} WHERE workspace_id = %s AND vin IN (SELECT value FROM json_each(%s))"  # noqa: E501
+        params = [workspace_id, json.dumps(vins)]
+    else:
+        sql = f"SELECT id, vin, deleted_at FROM {table} WHERE workspace_id = %s AND vin = ANY(%s)"
+        params = [workspace_id, vins]
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY deleted_at IS NULL, deleted_at, id", params)
+        for pk, vin, deleted_at in cursor.fetchall():
+            found[vin] = (pk, deleted_at is not None)  # the live row (last) or the latest deleted one
+    return found

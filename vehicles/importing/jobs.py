@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from vehicles import bulk
 from vehicles.choices import Status
 from vehicles.importing.csvfile import check_file, check_size, count_rows, read_entries
 from vehicles.importing.engine import ImportRefused, ImportRun, Outcome
@@ -89,7 +90,7 @@ def import_file(job, binary, by, *, on_progress=None):
     job_id = ImportProblem._meta.get_field("job").target_field.get_db_prep_value(job.pk, connection)
 
     def problems(rows):
-        run.writer.insert_rows(
+        bulk.insert_rows(
             ImportProblem, ["job_id", "line", "vin", "outcome", "reason"], [(job_id, *row) for row in rows]
         )
 

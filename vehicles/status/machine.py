@@ -1,22 +1,30 @@
 """The VIN status machine: one table of allowed transitions, and the guarded updates that apply it.
 
-Every surface (the VIN table, the admin, the API, the commands, the provider tasks) asks this module what is
-allowed and asks it to make the change. A change is one conditional UPDATE (`WHERE status IN sources`), so two
-people acting on the same VIN at once can never both succeed where only one transition is allowed; the rows it
-touched are read back through a token written by the same UPDATE, and their history rows are bulk-inserted in
-the same transaction.
+Every surface (the VIN table, the admin, the API, the commands, the provider tasks) and the import engine ask this
+module what is allowed and ask it to make the change; no status, approval or history SQL lives anywhere else.
+A change is one conditional UPDATE (`WHERE status IN sources`), so two people acting on the same VIN at once can
+never both succeed where only one transition is allowed; its time is the database's clock read after the row
+lock (`clock_timestamp()` on PostgreSQL; SQLite's writers are serialised before the statement runs), and the
+history rows take their `at` from the updated rows, so history order is change order. The rows it touched are read
+back through a token written by the same UPDATE, and their history rows are bulk-inserted in the same transaction.
+
+Uploads are the one event that creates rows: `Uploads` writes new vehicles and their history with the database's
+fastest bulk path and brings deleted ones back through `apply(Event.UPLOAD, …)`.
 """
 
 import uuid
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Value
+from django.db.models.functions import Now
 from django.dispatch import Signal
 from django.utils import timezone
 
 from fleet.models import MakeActivation
+from vehicles import bulk
 from vehicles.choices import DELETED, Actor, Event, Party, Status
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status.counts import adjust
@@ -41,12 +49,19 @@ class Transition:
     manager_action: bool = False  # offered in the VIN table's row menu and the API
     confirm_label: str = ""
     past_tense: str = ""
+    consequence: str = ""  # what the confirmation says will happen to one VIN …
+    consequence_many: str = ""  # … and to many
+    destructive: bool = False
 
 
-# The transition table of SPEC.md. Upload is decided by `initial_status`, since it has no source status.
+# A VIN not yet in the workspace: the source of a first upload.
+NEW = ""
+
+# The transition table of SPEC.md. An upload's target is decided by `initial_status` (Pending, Incomplete or Error).
 TRANSITIONS = {
     t.event: t
     for t in [
+        Transition(Event.UPLOAD, frozenset({NEW, DELETED}), Status.PENDING, past_tense="uploaded"),
         Transition(Event.ACTIVATE_MAKE, frozenset({Status.INCOMPLETE}), Status.PENDING, past_tense="activated"),
         Transition(Event.APPROVE, frozenset({Status.PENDING}), Status.ENABLED, past_tense="approved"),
         Transition(Event.REFUSE, frozenset({Status.PENDING}), Status.ERROR, past_tense="refused"),
@@ -57,6 +72,8 @@ TRANSITIONS = {
             manager_action=True,
             confirm_label="Approve",
             past_tense="disabled",
+            consequence="Its data stops being available until it is enabled again.",
+            consequence_many="Their data stops being available until they are enabled again.",
         ),
         Transition(
             Event.ENABLE,
@@ -65,6 +82,9 @@ TRANSITIONS = {
             manager_action=True,
             confirm_label="Approve",
             past_tense="enabled",
+            consequence="It goes through approval again: it becomes Pending until the platform and the provider "
+            "approve it.",
+            consequence_many="They go through approval again.",
         ),
         Transition(
             Event.DELETE,
@@ -73,6 +93,9 @@ TRANSITIONS = {
             manager_action=True,
             confirm_label="Delete",
             past_tense="deleted",
+            consequence="It disappears from every list and its data can no longer be read.",
+            consequence_many="They disappear from every list and their data can no longer be read.",
+            destructive=True,
         ),
     ]
 }
@@ -90,20 +113,29 @@ def manager_actions_for(status):
 
 
 def initial_status(make_id, make_active):
-    """The status of a VIN that is uploaded (or re-uploaded): SPEC.md's upload row."""
+    """The status of a VIN uploaded for the first time: SPEC.md's upload row (`_enter_chain` is the same rule as
+    a guarded update, for deleted VINs uploaded again and for enable)."""
     if make_id is None:
         return Status.ERROR
     return Status.PENDING if make_active else Status.INCOMPLETE
 
 
+def _label(status):
+    return Status(status).label if status in Status.values else (status or "new")
+
+
+# Enabling an Error VIN that has no make would leave it in Error: refused, never recorded as Error → Error.
+NO_MAKE_TO_ENABLE = "no make can be found for it, so enabling it would change nothing (delete it and upload it again)"
+
+
 class TransitionNotAllowed(Exception):
     """A refused event: names the VIN, its status and the event. Nothing was changed."""
 
-    def __init__(self, vin, status, event):
+    def __init__(self, vin, status, event, why=""):
         self.vin, self.status, self.event = vin, status, Event(event)
-        allowed = ", ".join(Status(s).label for s in sorted(TRANSITIONS[self.event].sources))
-        label = Status(status).label if status in Status.values else status
-        super().__init__(f"VIN {vin} is {label}: it cannot be {self.past_tense} (only from {allowed}).")
+        allowed = ", ".join(_label(s) for s in sorted(TRANSITIONS[self.event].sources))
+        why = why or f"it cannot be {self.past_tense} (only from {allowed})"
+        super().__init__(f"VIN {vin} is {_label(status)}: {why}.")
 
     @property
     def past_tense(self):
@@ -147,43 +179,72 @@ def _make_is_active():
     )
 
 
+class ClockNow(Now):
+    """The database's clock when the row is written: after the row lock on PostgreSQL (`clock_timestamp()`, not
+    the statement's start), the statement's time on SQLite (whose writers are serialised before it runs)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="CLOCK_TIMESTAMP()", **extra_context)
+
+
+# What entering Pending resets: the whole approval chain runs again, from the start SPEC.md gives a fresh upload.
+ENTERING_PENDING = dict(
+    approval_round=F("approval_round") + 1,
+    platform_approved_at=None,
+    provider_approved_at=None,
+    error_reason="",
+)
+
+
+def _enter_chain(vehicles, common, without_make):
+    """SPEC.md's upload row as guarded updates (`initial_status` is the same rule for rows not written yet):
+    Pending if the make is activated for the workspace, else Incomplete, both with the approvals reset; Error,
+    writing `without_make`, if no make can be found. Used by an upload of a deleted VIN and by enable."""
+    with_make = vehicles.filter(make__isnull=False)
+    with_make.filter(_make_is_active()).update(status=Status.PENDING, **ENTERING_PENDING, **common)
+    with_make.filter(~_make_is_active()).update(status=Status.INCOMPLETE, **ENTERING_PENDING, **common)
+    vehicles.filter(make__isnull=True).update(status=Status.ERROR, **without_make, **common)
+
+
 def apply(event, vehicles, by, reason=""):
-    """Apply `event` to every live vehicle of the queryset whose status allows it.
+    """Apply `event` to every vehicle of the queryset whose status allows it (live ones; deleted ones for an
+    upload, whose details the import engine has just written).
 
     Returns the ids of the vehicles that changed; the others are left exactly as they were.
     """
     transition = TRANSITIONS[event]
-    now = timezone.now()
     token = uuid.uuid4().hex
-    candidates = vehicles.filter(deleted_at__isnull=True, status__in=transition.sources)
-    common = dict(previous_status=F("status"), change_token=token, status_changed_at=now)
-    entering_pending = dict(
-        approval_round=F("approval_round") + 1,
-        platform_approved_at=None,
-        provider_approved_at=None,
-        error_reason="",
-    )
+    common = dict(change_token=token, status_changed_at=ClockNow())
 
     with transaction.atomic():
+        if event == Event.UPLOAD:  # a deleted VIN comes back as for a new upload; earlier approvals do not count
+            revived = vehicles.filter(deleted_at__isnull=False)
+            common.update(previous_status=Value(DELETED), deleted_at=None)
+            # The error reason of a VIN without a make is the one the import engine has just written.
+            without_make = {k: v for k, v in ENTERING_PENDING.items() if k != "error_reason"}
+            _enter_chain(revived, common, without_make)
+            return _record_by_token(event, token, by, reason)
+
+        candidates = vehicles.filter(deleted_at__isnull=True, status__in=transition.sources)
+        common["previous_status"] = F("status")
         if event == Event.DELETE:
-            candidates.update(deleted_at=now, **common)
+            candidates.update(deleted_at=ClockNow(), **common)
         elif event == Event.ENABLE:
-            # The whole approval chain runs again, from the start SPEC.md gives a fresh upload.
-            with_make = candidates.filter(make__isnull=False)
-            with_make.filter(_make_is_active()).update(status=Status.PENDING, **entering_pending, **common)
-            with_make.filter(~_make_is_active()).update(status=Status.INCOMPLETE, **entering_pending, **common)
-            candidates.filter(make__isnull=True).update(status=Status.ERROR, error_reason=MAKE_NOT_FOUND, **common)
+            # Error → Error (no make) would change nothing: refused (NO_MAKE_TO_ENABLE), never recorded.
+            _enter_chain(
+                candidates.exclude(make__isnull=True, status=Status.ERROR), common, {"error_reason": MAKE_NOT_FOUND}
+            )
         elif transition.target == Status.PENDING:
-            candidates.update(status=Status.PENDING, **entering_pending, **common)
+            candidates.update(status=Status.PENDING, **ENTERING_PENDING, **common)
         elif transition.target == Status.ERROR:
             candidates.update(status=Status.ERROR, error_reason=reason, **common)
         else:
             candidates.update(status=transition.target, **common)
 
-        return _record_by_token(event, token, by, reason, now)
+        return _record_by_token(event, token, by, reason)
 
 
-def _record_by_token(event, token, by, reason, now):
+def _record_by_token(event, token, by, reason):
     """History rows, counts and the signals (entered Pending, left Enabled) for the rows one guarded update marked
     with `token`.
 
@@ -198,14 +259,13 @@ def _record_by_token(event, token, by, reason, now):
                 (vehicle_id, event, from_status, to_status, at, actor, user_id, actor_name, reason)
             SELECT id, %s, previous_status,
                    CASE WHEN deleted_at IS NULL THEN status ELSE %s END,
-                   %s, %s, %s, %s,
+                   status_changed_at, %s, %s, %s,
                    CASE WHEN deleted_at IS NULL AND status = %s THEN error_reason ELSE %s END
             FROM {vehicle_table} WHERE change_token = %s
             """,
             [
                 str(event),
                 DELETED,
-                connection.ops.adapt_datetimefield_value(now),
                 str(by.actor),
                 by.user.pk if by.user is not None and by.user.pk else None,
                 by.name,
@@ -242,8 +302,17 @@ def fire(vehicle, event, by, reason=""):
     changed = apply(event, Vehicle.all_objects.filter(pk=vehicle.pk), by, reason=reason)
     vehicle.refresh_from_db()
     if not changed:
-        raise TransitionNotAllowed(vehicle.vin, DELETED if vehicle.is_deleted else vehicle.status, event)
+        raise TransitionNotAllowed(
+            vehicle.vin, DELETED if vehicle.is_deleted else vehicle.status, event, _why(vehicle, event)
+        )
     return vehicle
+
+
+def _why(vehicle, event):
+    """The particular reason an allowed-looking event changed nothing, or "" for the table's own message."""
+    if event == Event.ENABLE and not vehicle.is_deleted and vehicle.status == Status.ERROR and vehicle.make_id is None:
+        return NO_MAKE_TO_ENABLE
+    return ""
 
 
 def _approval_field(party):
@@ -319,5 +388,100 @@ def activate_make(workspace, make, by, note=""):
 
 
 def refused_reason(vehicle, event):
-    """The message for an event the vehicle's current status does not allow (for per-VIN answers)."""
-    return str(TransitionNotAllowed(vehicle.vin, vehicle.status, event))
+    """The message for an event that did not change this vehicle (for per-VIN answers)."""
+    return str(TransitionNotAllowed(vehicle.vin, vehicle.status, event, _why(vehicle, event)))
+
+
+class Uploads:
+    """The upload event for many VINs at once, as the import engine hands them over in batches (one transaction).
+
+    `insert(workspace_id, new)` writes new vehicles with their initial status and their history rows with the
+    database's fastest bulk path (SQLite `executemany`, PostgreSQL `COPY`); `revive(pks)` brings deleted vehicles
+    back through the guarded update `apply(Event.UPLOAD, …)` (earlier approvals do not count); `finish()` writes
+    the count deltas and sends `entered_pending` for the new Pending vehicles after commit (the revived ones are
+    sent by `apply`). A constant number of statements per batch, whatever its size.
+    """
+
+    def __init__(self, by, now):
+        self.by = by
+        self.sqlite = connection.vendor == "sqlite"
+        self.vehicle_table = Vehicle._meta.db_table
+        self.history_table = StatusChange._meta.db_table
+        at = connection.ops.adapt_datetimefield_value(now)
+        self.vehicle_columns, self.vehicle_constants = bulk.columns(
+            Vehicle,
+            ["id", "workspace_id", "vin", "odometer", "odometer_unit", "make_id", "status", "error_reason"],
+            dict(created_at=at, status_changed_at=at, approval_round=1, deleted_at=None, previous_status=NEW),
+        )
+        user_id = by.user.pk if by.user is not None and by.user.pk else None
+        self.history_columns, self.history_constants = bulk.columns(
+            StatusChange,
+            ["vehicle_id", "from_status", "to_status", "reason"],
+            dict(event=Event.UPLOAD.value, at=at, actor=str(by.actor), user_id=user_id, actor_name=by.name),
+            skip=("id",),
+        )
+        self.next_id = None
+        self.deltas = Counter()
+        self.pending = array("q")
+
+    def insert(self, workspace_id, new):
+        """New vehicles from (vin, odometer, unit, make_id, status, error reason), status from `initial_status`;
+        returns their ids, ascending, in the order given."""
+        ids = self.insert_vehicles(workspace_id, new)
+        self.insert_history([(pk, NEW, row[4], row[5]) for pk, row in zip(ids, new, strict=True)])
+        for pk, (_vin, _odometer, _unit, make_id, status, _error) in zip(ids, new, strict=True):
+            self.deltas[(workspace_id, make_id or 0, status)] += 1
+            if status == Status.PENDING:
+                self.pending.append(pk)
+        return ids
+
+    def revive(self, revived):
+        """Deleted vehicles come back with what was uploaded now, from (pk, odometer, unit, make_id, error reason):
+        one UPDATE of their details, then the guarded update of the upload event."""
+        if not revived:
+            return
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {self.vehicle_table} SET odometer = %s, odometer_unit = %s, make_id = %s, error_reason = %s "
+                "WHERE id = %s AND deleted_at IS NOT NULL",
+                [(odometer, unit, make_id, error, pk) for pk, odometer, unit, make_id, error in revived],
+            )
+        apply(Event.UPLOAD, Vehicle.all_objects.filter(pk__in=[row[0] for row in revived]), self.by)
+
+    def finish(self):
+        adjust(self.deltas)
+        if self.pending:
+            pending = self.pending.tolist()
+            transaction.on_commit(lambda: entered_pending.send(sender=Event.UPLOAD, vehicle_ids=pending))
+
+    def _allocate_ids(self, n):
+        with connection.cursor() as cursor:
+            if self.sqlite:
+                if self.next_id is None:
+                    cursor.execute(f"SELECT max(id) FROM {self.vehicle_table}")
+                    top = cursor.fetchone()[0] or 0
+                    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [self.vehicle_table])
+                    row = cursor.fetchone()
+                    self.next_id = max(top, row[0] if row else 0) + 1
+                ids = list(range(self.next_id, self.next_id + n))
+                self.next_id += n
+                return ids
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [self.vehicle_table, n],
+            )
+            return sorted(row[0] for row in cursor.fetchall())  # ascending, as the engine's lookups need
+
+    def insert_vehicles(self, workspace_id, new):
+        if not new:
+            return []
+        ids = self._allocate_ids(len(new))
+        constants = self.vehicle_constants
+        rows = [(pk, workspace_id, *row) + constants for pk, row in zip(ids, new, strict=True)]
+        bulk.insert(self.vehicle_table, self.vehicle_columns, rows)
+        return ids
+
+    def insert_history(self, changes):
+        """One history row per vehicle, from (pk, status before, status, error reason)."""
+        constants = self.history_constants
+        bulk.insert(self.history_table, self.history_columns, [tuple(change) + constants for change in changes])

@@ -31,11 +31,6 @@ from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
 from vehicles.views.vehicle_data import vehicle_data
 
 # What each confirmation says will happen (SPEC.md, issue 3).
-CONSEQUENCES = {
-    Event.DISABLE: "Its data stops being available until it is enabled again.",
-    Event.ENABLE: "It goes through approval again: it becomes Pending until the platform and the provider approve it.",
-    Event.DELETE: "It disappears from every list and its data can no longer be read.",
-}
 BULK_LIMIT = 500
 
 # Client events (HX-Trigger): the counts and the table re-fetch themselves, the dialog closes.
@@ -193,9 +188,10 @@ def _confirm_context(request, workspace, vehicle, event, refused=""):
         "vehicle": vehicle,
         "event": event,
         "title": f"{event.label} VIN {vehicle.vin}?",
-        "consequence": CONSEQUENCES[event],
+        "consequence": transition.consequence,
         "confirm_label": transition.confirm_label,
-        "destructive": event == Event.DELETE,
+        "destructive": transition.destructive,
+        "body": "vehicles/confirm.html#body",
         "action_url": reverse("vehicles:action", args=[workspace.slug, vehicle.vin, event.value]),
         "next": _safe_next(request, reverse("vehicles:list", args=[workspace.slug])),
         "refused": refused,
@@ -215,7 +211,7 @@ def confirm_action(request, slug, vin, action):
     if not machine.is_allowed(event, vehicle.status):
         refused = str(TransitionNotAllowed(vehicle.vin, vehicle.status, event))
     context = _confirm_context(request, workspace, vehicle, event, refused)
-    template = "vehicles/confirm.html#dialog" if request.htmx else "vehicles/confirm.html"
+    template = "vehicles/dialog.html" if request.htmx else "vehicles/confirm_page.html"
     return render(request, template, context, status=409 if refused and not request.htmx else 200)
 
 
@@ -259,7 +255,7 @@ def vehicle_action(request, slug, vin, action):
             if context is None:
                 messages.error(request, refused)
                 return HttpResponseRedirect(_safe_next(request, list_url))
-            return render(request, "vehicles/confirm.html", context, status=409)
+            return render(request, "vehicles/confirm_page.html", context, status=409)
         # The dialog says so, the row shows the current status, the counts catch up.
         context = _confirm_context(request, workspace, vehicle or Vehicle(vin=vin), event, refused)
         context.update({"can_manage": membership.can_manage, "oob": True, **_places(workspace, context["next"])})
@@ -325,15 +321,16 @@ def confirm_bulk(request, slug):
         "allowed": allowed,
         "skipped": skipped,
         "title": f"{event.label} {len(allowed)} of {len(vins)} selected vehicles?",
-        "consequence": CONSEQUENCES[event],
+        "consequence": machine.TRANSITIONS[event].consequence_many,
         "confirm_label": machine.TRANSITIONS[event].confirm_label,
         "past": machine.TRANSITIONS[event].past_tense,
-        "destructive": event == Event.DELETE,
+        "destructive": machine.TRANSITIONS[event].destructive,
+        "body": "vehicles/bulk_confirm.html#body",
         "action_url": reverse("vehicles:bulk", args=[workspace.slug]),
         "next": _safe_next(request, list_url),
         "in_dialog": bool(request.htmx),
     }
-    template = "vehicles/bulk_confirm.html#dialog" if request.htmx else "vehicles/bulk_confirm.html"
+    template = "vehicles/dialog.html" if request.htmx else "vehicles/confirm_page.html"
     return render(request, template, context)
 
 
