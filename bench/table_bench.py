@@ -89,13 +89,12 @@ def rows(workspace_id, n, make_ids, seed):
             changed,
             None,
             "",
-            "",
         )
 
 
 COLUMNS = (
     "workspace_id, vin, make_id, model_year, odometer, odometer_unit, status, error_reason, platform_approved_at,"
-    " provider_approved_at, approval_round, created_at, status_changed_at, deleted_at, previous_status, change_token"
+    " provider_approved_at, approval_round, created_at, status_changed_at, deleted_at, previous_status"
 )
 
 

@@ -36,9 +36,13 @@ AllVehicleManager = models.Manager.from_queryset(VehicleQuerySet)
 
 
 class Vehicle(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="vehicles")
+    # No index of their own: every query of the vehicles starts with the workspace (the indexes below), and an
+    # import writes less (docs/benchmarks.md, import).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="vehicles", db_index=False)
     vin = models.CharField("VIN", max_length=17)
-    make = models.ForeignKey(Make, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles")
+    make = models.ForeignKey(
+        Make, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles", db_index=False
+    )
     model_year = models.PositiveSmallIntegerField(null=True, blank=True)
     odometer = models.PositiveIntegerField(null=True, blank=True)
     odometer_unit = models.CharField(max_length=2, choices=OdometerUnit.choices, default=OdometerUnit.KM)
@@ -54,9 +58,8 @@ class Vehicle(models.Model):
     status_changed_at = models.DateTimeField("last change", editable=False, db_index=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # Written by each guarded update so that the rows it touched (and what they were) can be read back.
+    # Written by each guarded update (the status before it), read back with UPDATE … RETURNING.
     previous_status = models.CharField(max_length=10, blank=True, editable=False)
-    change_token = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
 
     objects = LiveVehicleManager()
     all_objects = AllVehicleManager()
@@ -106,14 +109,15 @@ class Vehicle(models.Model):
 class StatusChange(models.Model):
     """One row per status change, written in the same transaction as the change. Never edited."""
 
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="history")
+    # Indexed by history_vehicle_at (vehicle, -at, -id) only.
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="history", db_index=False)
     event = models.CharField(max_length=20, choices=Event.choices)
     from_status = models.CharField(max_length=10, choices=HISTORY_STATUS_CHOICES, blank=True)
     to_status = models.CharField(max_length=10, choices=HISTORY_STATUS_CHOICES)
     at = models.DateTimeField()
     actor = models.CharField(max_length=10, choices=Actor.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    user = models.ForeignKey(  # not indexed: only a user's deletion looks its rows up (SET NULL)
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     actor_name = models.CharField(max_length=150, blank=True)
     reason = models.TextField(blank=True)

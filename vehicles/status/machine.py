@@ -12,13 +12,13 @@ Uploads are the one event that creates rows: `Uploads` writes new vehicles and t
 fastest bulk path and brings deleted ones back through `apply(Event.UPLOAD, …)`.
 """
 
-import uuid
 from array import array
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Value
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections, transaction
+from django.db.models import Exists, F, OuterRef, Value, sql
 from django.db.models.functions import Now
 from django.dispatch import Signal
 from django.utils import timezone
@@ -196,14 +196,45 @@ ENTERING_PENDING = dict(
 )
 
 
+# What a guarded update reads back from the rows it changed (UPDATE … RETURNING: no token column, no second read).
+RETURNED = (
+    "id",
+    "workspace_id",
+    "make_id",
+    "previous_status",
+    "status",
+    "deleted_at",
+    "error_reason",
+    "status_changed_at",
+)
+
+
+def _update(vehicles, returning=RETURNED, **values):
+    """One guarded UPDATE of the queryset's rows, returning the `returning` columns of each changed row."""
+    query = vehicles.query.chain(sql.UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    try:
+        statement, params = query.get_compiler(vehicles.db).as_sql()
+    except EmptyResultSet:
+        return []
+    if not statement:
+        return []
+    with connections[vehicles.db].cursor() as cursor:
+        cursor.execute(f"{statement} RETURNING {', '.join(returning)}", params)
+        return cursor.fetchall()
+
+
 def _enter_chain(vehicles, common, without_make):
     """SPEC.md's upload row as guarded updates (`initial_status` is the same rule for rows not written yet):
     Pending if the make is activated for the workspace, else Incomplete, both with the approvals reset; Error,
     writing `without_make`, if no make can be found. Used by an upload of a deleted VIN and by enable."""
     with_make = vehicles.filter(make__isnull=False)
-    with_make.filter(_make_is_active()).update(status=Status.PENDING, **ENTERING_PENDING, **common)
-    with_make.filter(~_make_is_active()).update(status=Status.INCOMPLETE, **ENTERING_PENDING, **common)
-    vehicles.filter(make__isnull=True).update(status=Status.ERROR, **without_make, **common)
+    return (
+        _update(with_make.filter(_make_is_active()), status=Status.PENDING, **ENTERING_PENDING, **common)
+        + _update(with_make.filter(~_make_is_active()), status=Status.INCOMPLETE, **ENTERING_PENDING, **common)
+        + _update(vehicles.filter(make__isnull=True), status=Status.ERROR, **without_make, **common)
+    )
 
 
 def apply(event, vehicles, by, reason=""):
@@ -213,8 +244,7 @@ def apply(event, vehicles, by, reason=""):
     Returns the ids of the vehicles that changed; the others are left exactly as they were.
     """
     transition = TRANSITIONS[event]
-    token = uuid.uuid4().hex
-    common = dict(change_token=token, status_changed_at=ClockNow())
+    common = dict(status_changed_at=ClockNow())
 
     with transaction.atomic():
         if event == Event.UPLOAD:  # a deleted VIN comes back as for a new upload; earlier approvals do not count
@@ -222,79 +252,72 @@ def apply(event, vehicles, by, reason=""):
             common.update(previous_status=Value(DELETED), deleted_at=None)
             # The error reason of a VIN without a make is the one the import engine has just written.
             without_make = {k: v for k, v in ENTERING_PENDING.items() if k != "error_reason"}
-            _enter_chain(revived, common, without_make)
-            return _record_by_token(event, token, by, reason)
+            return _record(event, _enter_chain(revived, common, without_make), by, reason)
 
         candidates = vehicles.filter(deleted_at__isnull=True, status__in=transition.sources)
         common["previous_status"] = F("status")
         if event == Event.DELETE:
-            candidates.update(deleted_at=ClockNow(), **common)
+            rows = _update(candidates, deleted_at=ClockNow(), **common)
         elif event == Event.ENABLE:
             # Error → Error (no make) would change nothing: refused (NO_MAKE_TO_ENABLE), never recorded.
-            _enter_chain(
+            rows = _enter_chain(
                 candidates.exclude(make__isnull=True, status=Status.ERROR), common, {"error_reason": MAKE_NOT_FOUND}
             )
         elif transition.target == Status.PENDING:
-            candidates.update(status=Status.PENDING, **ENTERING_PENDING, **common)
+            rows = _update(candidates, status=Status.PENDING, **ENTERING_PENDING, **common)
         elif transition.target == Status.ERROR:
-            candidates.update(status=Status.ERROR, error_reason=reason, **common)
+            rows = _update(candidates, status=Status.ERROR, error_reason=reason, **common)
         else:
-            candidates.update(status=transition.target, **common)
+            rows = _update(candidates, status=transition.target, **common)
+        return _record(event, rows, by, reason)
 
-        return _record_by_token(event, token, by, reason)
 
-
-def _record_by_token(event, token, by, reason):
-    """History rows, counts and the signals (entered Pending, left Enabled) for the rows one guarded update marked
-    with `token`.
-
-    A constant number of statements whatever the number of rows: the history is one INSERT … SELECT.
-    """
-    vehicles = Vehicle.all_objects.filter(change_token=token)
-    history, vehicle_table = StatusChange._meta.db_table, Vehicle._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            INSERT INTO {history}
-                (vehicle_id, event, from_status, to_status, at, actor, user_id, actor_name, reason)
-            SELECT id, %s, previous_status,
-                   CASE WHEN deleted_at IS NULL THEN status ELSE %s END,
-                   status_changed_at, %s, %s, %s,
-                   CASE WHEN deleted_at IS NULL AND status = %s THEN error_reason ELSE %s END
-            FROM {vehicle_table} WHERE change_token = %s
-            """,
-            [
-                str(event),
-                DELETED,
-                str(by.actor),
-                by.user.pk if by.user is not None and by.user.pk else None,
-                by.name,
-                Status.ERROR,
-                reason,
-                token,
-            ],
-        )
-    deltas = Counter()
-    groups = vehicles.values_list("workspace_id", "make_id", "previous_status", "status", "deleted_at").annotate(
-        n=Count("pk")
+def _record(event, rows, by, reason):
+    """History rows, counts and the signals (entered Pending, entered Enabled, left Enabled) for the rows a guarded
+    update changed (the RETURNED columns). A constant number of statements whatever the number of rows: the
+    history is one bulk insert (SQLite executemany, PostgreSQL COPY), its `at` the changed row's time."""
+    if not rows:
+        return []
+    names, constants = bulk.columns(
+        StatusChange,
+        ["vehicle_id", "from_status", "to_status", "at", "reason"],
+        dict(
+            event=str(event),
+            actor=str(by.actor),
+            user_id=by.user.pk if by.user is not None and by.user.pk else None,
+            actor_name=by.name,
+        ),
+        skip=("id",),
     )
-    for workspace_id, make_id, before, after, deleted_at, n in groups.order_by():
+    history = [
+        (
+            pk,
+            before,
+            DELETED if deleted_at is not None else status,
+            at,
+            error_reason if deleted_at is None and status == Status.ERROR else reason,
+        )
+        + constants
+        for pk, _ws, _make, before, status, deleted_at, error_reason, at in rows
+    ]
+    bulk.insert(StatusChange._meta.db_table, names, history)
+    deltas = Counter()
+    for _pk, workspace_id, make_id, before, status, deleted_at, _error, _at in rows:
         if before and before != DELETED:
-            deltas[(workspace_id, make_id or 0, before)] -= n
+            deltas[(workspace_id, make_id or 0, before)] -= 1
         if deleted_at is None:
-            deltas[(workspace_id, make_id or 0, after)] += n
+            deltas[(workspace_id, make_id or 0, status)] += 1
     adjust(deltas)
-    rows = list(vehicles.values_list("pk", "status", "deleted_at", "previous_status"))
-    pending = [pk for pk, status, deleted_at, _ in rows if status == Status.PENDING and deleted_at is None]
+    pending = [row[0] for row in rows if row[4] == Status.PENDING and row[5] is None]
     if pending:
         transaction.on_commit(lambda: entered_pending.send(sender=event, vehicle_ids=pending))
-    enabled = [pk for pk, status, deleted_at, _ in rows if status == Status.ENABLED and deleted_at is None]
+    enabled = [row[0] for row in rows if row[4] == Status.ENABLED and row[5] is None]
     if enabled:
         transaction.on_commit(lambda: entered_enabled.send(sender=event, vehicle_ids=enabled))
-    left = [pk for pk, _, _, before in rows if before == Status.ENABLED]  # no transition goes Enabled → Enabled
+    left = [row[0] for row in rows if row[3] == Status.ENABLED]  # no transition goes Enabled → Enabled
     if left:
         transaction.on_commit(lambda: left_enabled.send(sender=event, vehicle_ids=left, by=by))
-    return [pk for pk, _, _, _ in rows]
+    return [row[0] for row in rows]
 
 
 def fire(vehicle, event, by, reason=""):
@@ -326,17 +349,12 @@ def approve(vehicles, party, by, reason="", approval_round=None):
     limits the approval to the round it was asked for (a provider's late answer to an earlier request
     does not count).
     """
-    token = uuid.uuid4().hex
-    now = timezone.now()
     pending = vehicles.filter(deleted_at__isnull=True, status=Status.PENDING)
     if approval_round is not None:
         pending = pending.filter(approval_round=approval_round)
     with transaction.atomic():
-        pending.update(**{_approval_field(party): now, "change_token": token})
-        recorded = list(Vehicle.all_objects.filter(change_token=token).values_list("pk", flat=True))
-        both = Vehicle.all_objects.filter(
-            change_token=token, platform_approved_at__isnull=False, provider_approved_at__isnull=False
-        )
+        recorded = [row[0] for row in _update(pending, returning=("id",), **{_approval_field(party): ClockNow()})]
+        both = pending.filter(platform_approved_at__isnull=False, provider_approved_at__isnull=False)
         enabled = apply(Event.APPROVE, both, by, reason=reason) if recorded else []
     return recorded, enabled
 
