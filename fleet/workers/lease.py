@@ -88,13 +88,15 @@ def release(task, reason):
         if unchanged.update(status=TaskResultStatus.READY, started_at=None):
             logger.warning(
                 "Task %s (%s) lost: %s; enqueued again (attempt %d of %d)",
-                task.pk, task.task_path, reason, attempts + 1, settings.WORKER_MAX_ATTEMPTS,
+                task.pk,
+                task.task_path,
+                reason,
+                attempts + 1,
+                settings.WORKER_MAX_ATTEMPTS,
             )
             return "requeued"
         return None
-    why = (
-        f"gave up after {attempts} attempts" if task.task_path in settings.WORKER_RETRY_TASKS else "not safe to retry"
-    )
+    why = f"gave up after {attempts} attempts" if task.task_path in settings.WORKER_RETRY_TASKS else "not safe to retry"
     message = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}: {reason} (worker {worker}); {why}.\n"
     if unchanged.update(
         status=TaskResultStatus.FAILED,
