@@ -204,3 +204,20 @@ def test_a_queued_import_says_when_no_worker_has_been_seen(client, workspace, ma
 
     assert "No task worker has been seen for 30 seconds" in nobody
     assert "Waiting for the task worker" in somebody and "No task worker has been seen" not in somebody
+
+
+def test_a_lost_import_run_again_after_another_run_finished_it_changes_nothing(client, workspace, manager):
+    """A worker taken for lost that was only slow: its task runs again, finds the job completed, adds nothing."""
+    client.force_login(manager)
+    job = upload(client, workspace)
+    run_worker()
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.COMPLETED
+    counts = job.counts
+
+    import_jobs.run_job(job.pk)
+    import_jobs.start(job, 40)
+
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.COMPLETED and job.counts == counts
+    assert Vehicle.objects.filter(workspace=workspace).count() == 40

@@ -118,7 +118,8 @@ def import_file(job, binary, by, *, on_progress=None):
 
 
 def start(job, total_rows=None):
-    ImportJob.objects.filter(pk=job.pk).update(
+    """Mark the job running — never a job another run finished meanwhile (a lost task run again, a retry)."""
+    ImportJob.objects.filter(pk=job.pk).exclude(state__in=[State.COMPLETED, State.REFUSED]).update(
         state=State.RUNNING, started_at=timezone.now(), total_rows=total_rows, error=""
     )
     job.refresh_from_db()
@@ -154,6 +155,8 @@ def run_job(job_id, *, on_progress=None):
         return job
     with _open_stored(job.file) as binary:
         start(job, count_rows(binary))
+        if job.state != State.RUNNING:
+            return job  # finished by another run while this one counted the rows
 
         def progress(processed):
             write_progress(job.pk, processed)
