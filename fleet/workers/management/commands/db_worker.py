@@ -8,9 +8,9 @@ first in INSTALLED_APPS) and adds:
   attempt, at most WORKER_DB_RETRY_MAX_SECONDS — until the database answers again, logs each attempt, and goes
   on with the same worker id. A task whose bookkeeping the error interrupted is released (`lease.recover_own`).
 - **A heartbeat.** A thread updates this worker's `WorkerHeartbeat` row every WORKER_HEARTBEAT_SECONDS and, on
-  each beat, releases the RUNNING tasks of workers not seen for WORKER_LOST_AFTER_SECONDS (`lease`).
-  With `--batch` (tests, one-off runs) there is no thread: one beat and one recovery pass before the queue is
-  emptied.
+  each beat, releases the RUNNING tasks of workers not seen for WORKER_LOST_AFTER_SECONDS (`lease`); one
+  recovery pass also runs at start (so `--batch` takes up lost tasks too). The thread is stopped and joined when
+  the worker stops, and the worker's row is removed.
 """
 
 import logging
@@ -74,11 +74,9 @@ class Worker(upstream.Worker):
         heartbeat = None
         try:
             self._until_database_answers(first=True)
-            if self.batch:
-                lease.recover_lost()
-            else:
-                heartbeat = Heartbeat(self.worker_id, settings.WORKER_HEARTBEAT_SECONDS)
-                heartbeat.start()
+            lease.recover_lost()
+            heartbeat = Heartbeat(self.worker_id, settings.WORKER_HEARTBEAT_SECONDS)
+            heartbeat.start()
             while True:
                 try:
                     return super().run()
@@ -94,6 +92,7 @@ class Worker(upstream.Worker):
         finally:
             if heartbeat is not None:
                 heartbeat.stop()
+                heartbeat.join(settings.WORKER_HEARTBEAT_SECONDS + 5)
             try:
                 lease.forget(self.worker_id)
             except DATABASE_ERRORS:
