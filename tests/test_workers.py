@@ -71,7 +71,7 @@ def test_the_import_of_a_vanished_worker_is_enqueued_again_and_ends_exactly(clie
     run_worker("--worker-id", "alive-1")
 
     job.refresh_from_db()
-    assert job.state == ImportJob.State.COMPLETED
+    assert job.state == ImportJob.State.COMPLETED, job.error
     assert Vehicle.objects.filter(workspace=workspace).count() == 40
     task = DBTaskResult.objects.get()
     assert task.status == TaskResultStatus.SUCCESSFUL

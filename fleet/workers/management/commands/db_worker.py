@@ -37,17 +37,26 @@ def _close_connections():
 
 
 class Heartbeat(threading.Thread):
-    """Beats and recovers lost tasks every `interval` seconds, through its own connection, until stopped."""
+    """Beats and recovers lost tasks every `interval` seconds, through its own connection, until stopped.
 
-    def __init__(self, worker_id, interval):
-        super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
-        self.worker_id = worker_id
+    The worker has just beaten when this starts, so the first beat comes one interval later. On SQLite (one
+    writer at a time; development only) it beats only while the worker runs no task: a beat would wait behind, or
+    break into, a task's write transaction.
+    """
+
+    def __init__(self, worker, interval):
+        super().__init__(name=f"heartbeat-{worker.worker_id}", daemon=True)
+        self.worker = worker
+        self.worker_id = worker.worker_id
         self.interval = interval
+        self.idle_only = connection.vendor == "sqlite"
         self.stopped = threading.Event()
         self.failing = False
 
     def run(self):
-        while not self.stopped.is_set():
+        while not self.stopped.wait(self.interval):
+            if self.idle_only and self.worker.running_task:
+                continue
             try:
                 close_old_connections()
                 lease.beat(self.worker_id)
@@ -62,7 +71,6 @@ class Heartbeat(threading.Thread):
                 _close_connections()
             except Exception:
                 logger.exception("Worker %s: heartbeat failed", self.worker_id)
-            self.stopped.wait(self.interval)
         connection.close()
 
     def stop(self):
@@ -75,7 +83,7 @@ class Worker(upstream.Worker):
         try:
             self._until_database_answers(first=True)
             lease.recover_lost()
-            heartbeat = Heartbeat(self.worker_id, settings.WORKER_HEARTBEAT_SECONDS)
+            heartbeat = Heartbeat(self, settings.WORKER_HEARTBEAT_SECONDS)
             heartbeat.start()
             while True:
                 try:
