@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "fleet.workers",  # before django_tasks_db: its db_worker replaces django-tasks-db's own
     "django_tasks",
     "django_tasks_db",
     "fleet",
@@ -200,11 +201,30 @@ if not DEBUG and not TESTING:
 
 # --- Background tasks: django-tasks with the database backend; `manage.py db_worker` runs them ---
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Task workers (fleet/workers, docs/deploy.md "Task workers"): each writes a heartbeat every few seconds; a RUNNING
+# task whose worker has not been seen for WORKER_LOST_AFTER_SECONDS is enqueued again if its task is in
+# WORKER_RETRY_TASKS (safe to run twice) and was tried fewer than WORKER_MAX_ATTEMPTS times, else marked failed.
+# A database error makes a worker reconnect, waiting WORKER_DB_RETRY_SECONDS doubled up to the maximum.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 5)
+WORKER_LOST_AFTER_SECONDS = env_int("WORKER_LOST_AFTER_SECONDS", 30)
+WORKER_MAX_ATTEMPTS = env_int("WORKER_MAX_ATTEMPTS", 3)
+WORKER_DB_RETRY_SECONDS = env_int("WORKER_DB_RETRY_SECONDS", 1)
+WORKER_DB_RETRY_MAX_SECONDS = env_int("WORKER_DB_RETRY_MAX_SECONDS", 30)
+WORKER_RETRY_TASKS = env_list(
+    "WORKER_RETRY_TASKS",
+    # The import is one transaction (a killed run left nothing; a second run after a finished one does nothing);
+    # a reading fetch inserts with ON CONFLICT DO NOTHING; the chain's steps re-read Pending VINs of their round.
+    "vehicles.tasks.imports.import_vins_file,vehicles.tasks.readings.fetch_readings,"
+    "vehicles.tasks.approvals.start_approvals,vehicles.tasks.approvals.request_enablement",
+)
 
 # --- Product settings ---
 # Upload: a file above this size is refused before it is read; above this many rows it runs in the worker.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 100 * 1024 * 1024)
 UPLOAD_BACKGROUND_ROWS = env_int("UPLOAD_BACKGROUND_ROWS", 2000)
+# A running import with no progress for this long is shown as stalled, with Retry (its worker is taken for lost
+# after WORKER_LOST_AFTER_SECONDS and the import is enqueued again by any live worker).
+IMPORT_STALL_SECONDS = env_int("IMPORT_STALL_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

@@ -123,14 +123,14 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
     assert job.problems.count() == clean.problems.count() == 2
 
 
-def test_a_killed_worker_leaves_a_stalled_import_that_can_be_run_again(client, workspace, manager):
+def test_a_killed_worker_leaves_a_stalled_import_that_can_be_run_again(client, workspace, manager, settings):
     client.force_login(manager)
     job = upload(client, workspace, big_file())
     # What a worker killed in the middle leaves: the job "running", its transaction never committed, an old
     # heartbeat.
     jobs.start(job, 42)
     jobs.write_progress(job.pk, 16)
-    old = time.time() - jobs.STALL_SECONDS - 5
+    old = time.time() - settings.IMPORT_STALL_SECONDS - 5
     os.utime(jobs.progress_path(job.pk), (old, old))
     DBTaskResult.objects.update(status=TaskResultStatus.RUNNING)
     page = reverse("vehicles:import", args=[workspace.slug, job.pk])

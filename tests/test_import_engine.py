@@ -1,4 +1,4 @@
-"""The import engine (`vehicles.imports`): one outcome per entry, bulk writes that match the status machine."""
+"""The import engine (`vehicles.importing.engine`): one outcome per entry, bulk writes that match the status machine."""
 
 from collections import Counter
 

@@ -154,7 +154,7 @@ def test_a_failing_provider_is_retried_then_given_up_and_the_change_stands(
     response = client.post(
         reverse("vehicles:action", args=[vehicle.workspace.slug, vehicle.vin, "delete"]), {"seen_status": "enabled"}
     )
-    with caplog.at_level(logging.WARNING, logger="vehicles.chain"):
+    with caplog.at_level(logging.WARNING, logger="vehicles.tasks.approvals"):
         run_worker()
 
     assert response.status_code == 302

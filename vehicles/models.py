@@ -1,6 +1,6 @@
 """Vehicles (one VIN in one workspace), their status history, status data, imports and reports.
 
-Statuses change only through the status machine in `vehicles.transitions`; the methods here ask it.
+Statuses change only through the status machine (`vehicles.status.machine`); models hold no status logic.
 """
 
 import uuid

@@ -4,7 +4,9 @@ The import itself is one transaction (see `imports.ImportRun`), and the job's ow
 that same transaction: a crash or a killed worker leaves the job "running" with nothing added, and running it
 again (`retry`) ends exactly as one clean run would. While the transaction is open its progress cannot be read
 from the database by anyone else (on SQLite not even written), so the worker also writes it to a small file
-beside the uploaded one (`MEDIA_ROOT/imports/progress/<job id>`) — its age is the job's heartbeat.
+beside the uploaded one (`MEDIA_ROOT/imports/progress/<job id>`) after each batch of rows — its age is the job's
+heartbeat: older than IMPORT_STALL_SECONDS (30 s), the job is "stalled". The task worker's own heartbeat
+(fleet.workers.lease) is what brings the task back: `import_vins_file` is in WORKER_RETRY_TASKS.
 """
 
 import os
@@ -20,9 +22,6 @@ from vehicles.importing.csvfile import check_file, check_size, count_rows, read_
 from vehicles.importing.engine import ImportRefused, ImportRun, Outcome
 from vehicles.models import ImportJob, ImportProblem
 from vehicles.status.machine import By
-
-# A running job whose heartbeat is older than this is taken for dead (its worker was killed): it may be retried.
-STALL_SECONDS = 120
 
 State = ImportJob.State
 
@@ -59,13 +58,14 @@ def forget_progress(job_id):
 
 
 def is_stalled(job):
-    """A running job whose worker stopped answering, or a queued one that lost its task."""
+    """A running job with no progress for IMPORT_STALL_SECONDS: its worker was probably stopped. It may be retried
+    at once; a live worker also takes it up again by itself once its worker is taken for lost (fleet.workers)."""
     if job.state != State.RUNNING:
         return False
     _, age = read_progress(job)
     if age is None:
         age = (timezone.now() - (job.started_at or job.created_at)).total_seconds()
-    return age > STALL_SECONDS
+    return age > settings.IMPORT_STALL_SECONDS
 
 
 def can_retry(job):
@@ -119,7 +119,8 @@ def import_file(job, binary, by, *, on_progress=None):
 
 
 def start(job, total_rows=None):
-    ImportJob.objects.filter(pk=job.pk).update(
+    """Mark the job running — never a job another run finished meanwhile (a lost task run again, a retry)."""
+    ImportJob.objects.filter(pk=job.pk).exclude(state__in=[State.COMPLETED, State.REFUSED]).update(
         state=State.RUNNING, started_at=timezone.now(), total_rows=total_rows, error=""
     )
     job.refresh_from_db()
@@ -155,6 +156,8 @@ def run_job(job_id, *, on_progress=None):
         return job
     with _open_stored(job.file) as binary:
         start(job, count_rows(binary))
+        if job.state != State.RUNNING:
+            return job  # finished by another run while this one counted the rows
 
         def progress(processed):
             write_progress(job.pk, processed)

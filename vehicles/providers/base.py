@@ -2,7 +2,7 @@
 
 A provider is chosen per make by the setting VEHICLE_PROVIDERS (see `vehicles.providers.provider_for`). The
 approval chain (`vehicles.chain`) is its only caller for enablement and withdrawal; the data gate
-(`vehicles.gate`) and the periodic poll call `fetch_status`. Providers never touch the database: they answer,
+(`vehicles.readings.gate`) and the periodic poll call `fetch_status`. Providers never touch the database: they answer,
 the chain records.
 """
 

@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from fleet.access import get_workspace_for
+from fleet.workers.lease import live_worker_ids
 from vehicles.choices import Status
 from vehicles.importing import jobs
 from vehicles.importing.csvfile import check_file, check_size, count_rows, human_size
@@ -158,9 +159,13 @@ def _job_context(workspace, membership, job, page_number=None):
         "total": total,
         "percent": min(100, round(100 * processed / total)) if total else 0,
         "stalled": jobs.is_stalled(job),
+        "stall_seconds": settings.IMPORT_STALL_SECONDS,
+        "lost_after": settings.WORKER_LOST_AFTER_SECONDS,
         "can_retry": membership.can_manage and jobs.can_retry(job),
         "finished": job.state in (ImportJob.State.COMPLETED, ImportJob.State.REFUSED, ImportJob.State.FAILED),
     }
+    if not context["finished"]:
+        context["workers_alive"] = bool(live_worker_ids())
     if job.state == ImportJob.State.COMPLETED:
         outcomes = job.counts.get("outcomes", {})
         statuses = job.counts.get("statuses", {})
