@@ -137,6 +137,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database host fails a request in seconds (a 503) instead of holding a worker until the
+    # TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -321,3 +325,12 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [
         ],
     )
 ]
+
+# --- Operations (issue 11): health check and answers while the database is down (fleet/outage.py) ---
+# /healthz is answered first of all (before the host check and the HTTPS redirect); a database error becomes a
+# 503 page or, under /api/, a JSON 503 `unavailable`, both with Retry-After.
+MIDDLEWARE.insert(0, "fleet.outage.HealthCheckMiddleware")
+MIDDLEWARE.append("fleet.outage.DatabaseUnavailableMiddleware")
+UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
+# /healthz says "degraded" (still 200) when a task has been due for longer than this without a worker taking it.
+HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 300)

@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from . import views
 
+handler500 = "fleet.outage.server_error"  # a database error that escaped the views is a 503, not a 500
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
