@@ -5,6 +5,7 @@ Production: set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and leave D
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fleet",
     "vehicles",
+    "axes",  # last, as django-axes asks
 ]
 
 MIDDLEWARE = [
@@ -193,9 +195,14 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Only behind a proxy of ours that sets X-Forwarded-Proto and X-Forwarded-For itself (deploy/nginx.conf.template
+# does; docs/deploy.md): then HTTPS is read from X-Forwarded-Proto and the client's address from X-Forwarded-For.
+# Anywhere else a client could forge both.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -334,3 +341,18 @@ MIDDLEWARE.append("fleet.outage.DatabaseUnavailableMiddleware")
 UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
 # /healthz says "degraded" (still 200) when a task has been due for longer than this without a worker taking it.
 HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 300)
+
+# --- Login throttling (django-axes; fleet/security.py): after AXES_FAILURE_LIMIT failed logins for one username
+# or from one address, each within AXES_COOLOFF_MINUTES of the previous one, logging in is refused — even with
+# the right password — for AXES_COOLOFF_MINUTES, with the login page saying so and status 429. ---
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a username, or an address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not lengthen the lockout
+AXES_RESET_ON_SUCCESS = False  # logging in to one's own account does not wipe an address's failures
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "fleet.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "fleet.security.client_ip"
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
