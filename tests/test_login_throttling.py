@@ -64,7 +64,7 @@ def test_the_lock_is_per_address_across_usernames(client, manager):
 
 
 def test_nine_failures_still_let_the_right_password_in(client, manager):
-    for n in range(9):
+    for _n in range(9):
         attempt(client, "mia", "wrong")
     response = attempt(client, "mia", "password")
     assert response.status_code == 302
@@ -72,7 +72,7 @@ def test_nine_failures_still_let_the_right_password_in(client, manager):
 
 
 def test_the_lock_ends_after_15_minutes(client, manager):
-    for n in range(10):
+    for _n in range(10):
         attempt(client, "mia", "wrong")
     assert attempt(client, "mia", "password").status_code == 429
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
@@ -81,7 +81,7 @@ def test_the_lock_ends_after_15_minutes(client, manager):
 
 
 def test_failures_older_than_15_minutes_do_not_count(client, manager):
-    for n in range(9):
+    for _n in range(9):
         attempt(client, "mia", "wrong")
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
     attempt(client, "mia", "wrong")  # the tenth, but the nine are too old
@@ -89,10 +89,10 @@ def test_failures_older_than_15_minutes_do_not_count(client, manager):
 
 
 def test_refused_attempts_during_the_lock_do_not_lengthen_it(client, manager):
-    for n in range(10):
+    for _n in range(10):
         attempt(client, "mia", "wrong")
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
-    for n in range(5):
+    for _n in range(5):
         assert attempt(client, "mia", "wrong").status_code == 429
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
     assert attempt(client, "mia", "password").status_code == 302
@@ -100,11 +100,11 @@ def test_refused_attempts_during_the_lock_do_not_lengthen_it(client, manager):
 
 def test_a_successful_login_is_not_counted_and_does_not_reset_an_address(client, manager):
     attacker = UserFactory(username="mallory")
-    for n in range(5):
+    for _n in range(5):
         attempt(client, "mia", "wrong")
     assert attempt(client, "mallory", "password").status_code == 302  # own account, same address
     client.logout()
-    for n in range(5):
+    for _n in range(5):
         attempt(client, "mia", "wrong")
     assert attempt(client, "mia", "password").status_code == 429
     assert attacker.is_active
@@ -131,7 +131,7 @@ def test_behind_a_trusted_proxy_the_address_is_the_one_the_proxy_wrote(manager, 
 
 
 def test_the_admin_login_is_throttled_too(client, operator):
-    for n in range(10):
+    for _n in range(10):
         client.post("/admin/login/", {"username": "opal", "password": "wrong"})
     response = client.post("/admin/login/", {"username": "opal", "password": "password"})
     assert response.status_code == 429
