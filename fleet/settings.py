@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fleet",
     "vehicles",
+    "csp",
     "axes",  # last, as django-axes asks
 ]
 
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [
@@ -208,6 +211,49 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # __Host-: the browser accepts these cookies only over HTTPS, for this host alone, with Path=/ (no
+    # subdomain can set or shadow them). Nothing reads the CSRF cookie from JavaScript: htmx sends the token
+    # rendered into the page (<body hx-headers>).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (default 8 h): the session's expiry is
+# SESSION_IDLE_TIMEOUT after its last save, and fleet.headers.SessionIdleTimeoutMiddleware saves it again at most
+# once a minute while it is in use (SESSION_SAVE_EVERY_REQUEST would write the session on every request).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 3600)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_TOUCH_INTERVAL = 60
+
+# Content-Security-Policy (django-csp) on every response: scripts from this site only (an inline script needs
+# the request's nonce), no plugin, no framing, no outside host. The API reference pages loosen style-src only
+# (vehicles/api/docs.py). Permissions-Policy and Cache-Control: fleet.headers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "fleet.headers.SecurityHeadersMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "fleet.headers.SessionIdleTimeoutMiddleware",
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), usb=(), screen-wake-lock=(), serial=(), hid=(), bluetooth=()"
+)
 
 # --- Background tasks: django-tasks with the database backend; `manage.py db_worker` runs them ---
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
