@@ -30,7 +30,6 @@ install-test: $(VENV)/.installed-test node_modules/.installed
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 run: export DEBUG ?= 1
 run: migrate

@@ -332,6 +332,7 @@ def main():
         "DJANGO_SETTINGS_MODULE": "fleet.settings",
         "SECRET_KEY": "load-bench-only-not-a-secret",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "TRUST_PROXY_HEADERS": "1",  # behind the rendered nginx, as in production
         "LOG_LEVEL": "WARNING",
         # Every seeded VIN has a reading: Get Vehicle Status measures the gate, not the simulated provider.
         "READING_MAX_AGE_SECONDS": str(365 * 24 * 3600),

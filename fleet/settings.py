@@ -5,9 +5,11 @@ Production: set SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and leave D
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fleet",
     "vehicles",
+    "csp",
+    "axes",  # last, as django-axes asks
 ]
 
 MIDDLEWARE = [
@@ -102,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [
@@ -138,6 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable database host fails a request in seconds (a 503) instead of holding a worker until the
+    # TCP timeout.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -190,14 +199,62 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Only behind a proxy of ours that sets X-Forwarded-Proto and X-Forwarded-For itself (deploy/nginx.conf.template
+# does; docs/deploy.md): then HTTPS is read from X-Forwarded-Proto and the client's address from X-Forwarded-For.
+# Anywhere else a client could forge both.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", False)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG and not TESTING:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    # __Host-: the browser accepts these cookies only over HTTPS, for this host alone, with Path=/ (no
+    # subdomain can set or shadow them). Nothing reads the CSRF cookie from JavaScript: htmx sends the token
+    # rendered into the page (<body hx-headers>).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (default 8 h): the session's expiry is
+# SESSION_IDLE_TIMEOUT after its last save, and fleet.headers.SessionIdleTimeoutMiddleware saves it again at most
+# once a minute while it is in use (SESSION_SAVE_EVERY_REQUEST would write the session on every request).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 8 * 3600)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_TOUCH_INTERVAL = 60
+
+# Content-Security-Policy (django-csp) on every response: scripts from this site only (an inline script needs
+# the request's nonce), no plugin, no framing, no outside host. The API reference pages loosen style-src only
+# (vehicles/api/docs.py). Permissions-Policy and Cache-Control: fleet.headers.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "fleet.headers.SecurityHeadersMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "fleet.headers.SessionIdleTimeoutMiddleware",
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), usb=(), screen-wake-lock=(), serial=(), hid=(), bluetooth=()"
+)
 
 # --- Background tasks: django-tasks with the database backend; `manage.py db_worker` runs them ---
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -341,3 +398,27 @@ TEMPLATES[0]["OPTIONS"]["loaders"] = [
         ],
     )
 ]
+
+# --- Operations (issue 11): health check and answers while the database is down (fleet/outage.py) ---
+# /healthz is answered first of all (before the host check and the HTTPS redirect); a database error becomes a
+# 503 page or, under /api/, a JSON 503 `unavailable`, both with Retry-After.
+MIDDLEWARE.insert(0, "fleet.outage.HealthCheckMiddleware")
+MIDDLEWARE.append("fleet.outage.DatabaseUnavailableMiddleware")
+UNAVAILABLE_RETRY_AFTER_SECONDS = env_int("UNAVAILABLE_RETRY_AFTER_SECONDS", 30)
+# /healthz says "degraded" (still 200) when a task has been due for longer than this without a worker taking it.
+HEALTH_WORKER_STALE_SECONDS = env_int("HEALTH_WORKER_STALE_SECONDS", 300)
+
+# --- Login throttling (django-axes; fleet/security.py): after AXES_FAILURE_LIMIT failed logins for one username
+# or from one address, each within AXES_COOLOFF_MINUTES of the previous one, logging in is refused — even with
+# the right password — for AXES_COOLOFF_MINUTES, with the login page saying so and status 429. ---
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: a username, or an address
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused attempts do not lengthen the lockout
+AXES_RESET_ON_SUCCESS = False  # logging in to one's own account does not wipe an address's failures
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "fleet.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "fleet.security.client_ip"
+AXES_ENABLED = env_bool("AXES_ENABLED", True)

@@ -83,6 +83,53 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = e.sourceFile + ":" + e.lineNumber;
+  window.__fleetCspViolation([e.violatedDirective, e.blockedURI || "inline", where].join(" "));
+});
+"""
+
+
+class CspViolations(list):
+    """Every Content-Security-Policy violation the browser reported during a test. `allow(text)` names one that
+    the test expects (the policy blocking something on purpose); any other fails the test."""
+
+    def __init__(self):
+        super().__init__()
+        self.allowed = []
+
+    def allow(self, text):
+        self.allowed.append(text)
+
+    def unexpected(self):
+        return [v for v in self if not any(text in v for text in self.allowed)]
+
+
+@pytest.fixture
+def csp_violations():
+    return CspViolations()
+
+
+@pytest.fixture
+def page(page, csp_violations):
+    """Playwright's page, failing the test on any Content-Security-Policy violation: the `securitypolicyviolation`
+    events of every document and Chromium's console reports of them (workers included)."""
+    page.expose_function("__fleetCspViolation", lambda text: csp_violations.append(f"{page.url}: {text}"))
+    page.add_init_script(CSP_LISTENER)
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"{page.url}: console: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    unexpected = csp_violations.unexpected()
+    assert unexpected == [], "Content-Security-Policy violations:\n" + "\n".join(unexpected)
+
+
 @pytest.fixture
 def login(page, live_server):
     """login(username, password=None) logs the browser in through the login page; returns the page."""
@@ -119,7 +166,8 @@ def axe(page):
         pytest.skip("axe-core is not installed (npm install; make test does it where npm exists)")
 
     def run(context=None):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated through the DevTools protocol, not as a <script> element: the page's CSP allows no inline script.
+        page.evaluate(AXE.read_text() + "\n;undefined")
         result = page.evaluate("async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})", context)
         return [
             {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}

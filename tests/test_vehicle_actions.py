@@ -285,3 +285,15 @@ def test_bulk_never_touches_another_workspaces_vin(as_manager, make_vehicle, oth
     theirs = make_vehicle("enabled", target_workspace=other_workspace)
     bulk(as_manager, "disable", [theirs])
     assert status_of(theirs) == Status.ENABLED
+
+
+@pytest.mark.parametrize("seen", ["<b>pwned</b>", "ENABLED", "enabled; DROP", "x" * 500])
+def test_a_posted_seen_status_that_is_no_status_is_ignored_never_echoed(as_manager, make_vehicle, seen):
+    vehicle = make_vehicle("disabled")
+    for extra in ({}, HTMX):
+        response = as_manager.post(action_url(vehicle, "disable"), {"seen_status": seen}, **extra)
+        body = response.content.decode()
+        assert "cannot be" in body  # the plain refusal, without a "someone else changed" story
+        assert "Someone else changed" not in body
+        assert seen not in body and "pwned" not in body
+    assert status_of(vehicle) == Status.DISABLED

@@ -48,3 +48,17 @@ def test_reports_have_their_own_lower_limit(api, make_vehicle, low_limits):
     assert response.status_code == 429
     assert "Retry-After" in response
     assert api.get("/api/v2/vehicle-management/vehicles/").status_code == 200  # other calls still go through
+
+
+@pytest.mark.django_db(transaction=True)  # the failed cache query must not abort the test's transaction
+def test_the_throttle_fails_open_with_a_warning_when_its_cache_is_unreachable(
+    credentials, low_limits, settings, caplog
+):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "no_such_cache_table"}
+    }
+    api = api_as(credentials[0])
+    with caplog.at_level("WARNING", logger="vehicles.api.throttling"):
+        answers = [api.get("/api/v2/vehicle-management/vehicles/").status_code for _ in range(5)]
+    assert answers == [200] * 5  # above the limit of 3, yet not refused
+    assert "API throttle not applied: the cache is unreachable" in caplog.text

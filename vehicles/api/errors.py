@@ -9,6 +9,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from fleet.outage import is_database_error, unavailable_response
+
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
@@ -81,6 +83,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) if str(exc) else None)
     response = drf_exception_handler(exc, context)
+    if response is None and is_database_error(exc):
+        logger.warning("Database unavailable in the API: %s", exc)
+        return unavailable_response(context["request"])
     if response is None:
         logger.exception("Unhandled error in the API", exc_info=exc)
         return JsonResponse(error_body("server_error", DEFAULT_MESSAGES[500]), status=500)
@@ -134,6 +139,8 @@ class JsonErrorsForApiMiddleware:
             return None
         if isinstance(exception, Http404):
             return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)
+        if is_database_error(exception):
+            return unavailable_response(request)
         logger.exception("Unhandled error under /api/", exc_info=exception)
         return JsonResponse(error_body("server_error", DEFAULT_MESSAGES[500]), status=500)
 

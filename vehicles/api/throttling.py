@@ -10,6 +10,7 @@ request for small limits). A process may therefore let through at most 1% more t
 the others' counts. Over the limit: 429 with Retry-After (seconds to the end of the window).
 """
 
+import logging
 import threading
 import time
 
@@ -17,6 +18,7 @@ from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 # {cache key: [requests not yet added to the shared counter, shared count at the last sync, time of that sync]}
 _local = {}
@@ -57,6 +59,8 @@ class ClientRateThrottle(BaseThrottle):
 
         if to_add:
             shared = self._add(key, to_add, duration)
+            if shared is None:
+                return True  # the cache is unreachable: fail open rather than refuse every client
             with _lock:
                 state[1] = shared
                 count = shared + state[0]
@@ -64,12 +68,17 @@ class ClientRateThrottle(BaseThrottle):
 
     @staticmethod
     def _add(key, amount, duration):
-        cache.add(key, 0, timeout=duration + 60)
+        """The shared count after adding `amount`, or None when the cache cannot be reached."""
         try:
-            return cache.incr(key, amount)
-        except ValueError:  # expired between add and incr
-            cache.set(key, amount, timeout=duration + 60)
-            return amount
+            cache.add(key, 0, timeout=duration + 60)
+            try:
+                return cache.incr(key, amount)
+            except ValueError:  # expired between add and incr
+                cache.set(key, amount, timeout=duration + 60)
+                return amount
+        except Exception as exc:  # Redis down, the cache table missing or the database unreachable
+            logger.warning("API throttle not applied: the cache is unreachable (%s: %s)", type(exc).__name__, exc)
+            return None
 
     def wait(self):
         return self.wait_seconds

@@ -221,7 +221,7 @@ def _refusal(vehicle, vin, event, seen_status):
         return f"VIN {vin} was deleted by someone else meanwhile: nothing was changed."
     message = str(TransitionNotAllowed(vehicle.vin, vehicle.status, event))
     if seen_status and seen_status != vehicle.status:
-        seen = Status(seen_status).label if seen_status in Status.values else seen_status
+        seen = Status(seen_status).label
         now = vehicle.get_status_display()
         return f"Someone else changed VIN {vehicle.vin} meanwhile (from {seen} to {now}). {message}"
     return message
@@ -239,6 +239,8 @@ def vehicle_action(request, slug, vin, action):
     list_url = reverse("vehicles:list", args=[workspace.slug])
     detail_url = reverse("vehicles:detail", args=[workspace.slug, vin])
     seen_status = request.POST.get("seen_status", "")
+    if seen_status not in Status.values:  # what the dialog showed; anything else is ignored, never echoed
+        seen_status = ""
 
     refused = ""
     if vehicle is None:
