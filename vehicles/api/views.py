@@ -15,9 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
-from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,6 +29,7 @@ from vehicles.vins import VIN_PATTERN, InvalidVin, normalise_vin, parse_odometer
 from . import serializers as s
 from .auth import by, workspace_of
 from .errors import ApiError
+from .pagination import KeysetPagination, PageQuerySerializer
 
 CHUNK = 5000
 HISTORY_DEFAULT_DAYS = 7
@@ -264,21 +263,8 @@ def filter_vehicles(queryset, params, version):
     return queryset.filter(status__in=statuses) if statuses is not None else queryset
 
 
-class VehiclePages(CursorPagination):
-    ordering = ("-status_changed_at", "-id")
-    page_size = 100
-    page_size_query_param = "limit"
-    max_page_size = 1000
-    cursor_query_param = "cursor"
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise ApiError(400, "invalid_parameter", "cursor is not valid: use the `next` link as given") from None
-
-    def get_paginated_response(self, data):
-        return Response({"vehicles": data, "next": self.get_next_link()})
+# The list's order: newest change first, `id` making it unique (keyset pagination needs a unique order).
+VEHICLE_ORDER = ("-status_changed_at", "-id")
 
 
 # --- Views ---
@@ -329,9 +315,10 @@ class VehicleCollectionView(ApiView):
             request.query_params,
             self.api_version,
         )
-        pages = VehiclePages()
+        pages = KeysetPagination(VEHICLE_ORDER)
         page = pages.paginate_queryset(queryset, request, view=self)
-        return pages.get_paginated_response(self.ser.Vehicle(page, many=True).data)
+        answer = {"vehicles": page, "next": pages.next_link(request)}
+        return Response(self.ser.VehicleList(answer).data)
 
     def post(self, request):
         entries = upload_body(request.data)
@@ -575,8 +562,7 @@ def _schema_decorators(view, version):
                     OpenApiParameter(
                         "updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."
                     ),
-                    OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`."),
-                    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 1 to 1000 (default 100)."),
+                    PageQuerySerializer,
                 ],
                 responses={200: ser.VehicleList, **_errors(400)},
             ),
