@@ -12,8 +12,8 @@ schema; `PageQuerySerializer` validates them (the schema is generated from it, s
 """
 
 import base64
-import datetime as dt
 import binascii
+import datetime as dt
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError

@@ -142,14 +142,22 @@ class VehicleStatusDataSerializer(serializers.Serializer):
 
 
 class HistoryDataSerializer(serializers.Serializer):
+    """`from` and `to` as SPEC.md names the bounds (the query parameters of the same names); both are Python
+    keywords, so they are added in get_fields."""
+
     vin = VinField()
-    start = serializers.DateTimeField(source="from")
-    end = serializers.DateTimeField(source="to")
     readings = ReadingSerializer(many=True, help_text="Newest first.")
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        return {"vin": data["vin"], "from": data["start"], "to": data["end"], "readings": data["readings"]}
+    def get_fields(self):
+        fields = super().get_fields()
+        return {
+            "vin": fields["vin"],
+            "from": serializers.DateTimeField(
+                help_text="The start of the window (the `from` asked for, or its default)."
+            ),
+            "to": serializers.DateTimeField(help_text="The end of the window (the `to` asked for, or now)."),
+            "readings": fields["readings"],
+        }
 
 
 class ReportRequestSerializer(VinListRequestSerializer):

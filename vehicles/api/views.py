@@ -322,7 +322,7 @@ class VehicleCollectionView(ApiView):
 
     def post(self, request):
         entries = upload_body(request.data)
-        return Response(upload(workspace_of(request), entries, by(request), self.api_version))
+        return Response(self.ser.BulkAnswer(upload(workspace_of(request), entries, by(request), self.api_version)).data)
 
 
 class VehicleDetailView(ApiView):
@@ -335,7 +335,8 @@ class VehicleEventView(ApiView):
 
     def post(self, request):
         vins = vin_list_body(request.data)
-        return Response(apply_event(workspace_of(request), vins, self.event, by(request), self.api_version))
+        answer = apply_event(workspace_of(request), vins, self.event, by(request), self.api_version)
+        return Response(self.ser.BulkAnswer(answer).data)
 
 
 class VehicleRemoveView(VehicleEventView):
@@ -371,25 +372,13 @@ def _gated(request, vin, ask=gate.vehicle_for_data):
         raise ApiError(403, exc.code, str(exc)) from None
 
 
-# ReadingSerializer's fields, built once: a serializer per request deep-copies its fields, which costs more than
-# using them. `_reading_data` is what ReadingSerializer(reading).data gives (None stays None, as in DRF).
-READING_FIELDS = [(name, field.to_representation) for name, field in s.ReadingSerializer().fields.items()]
-
-
-def _reading_data(reading):
-    return {
-        name: None if (value := getattr(reading, name)) is None else represent(value)
-        for name, represent in READING_FIELDS
-    }
-
-
 class VehicleStatusDataView(ApiView):
     throttle_scope = "status"
 
     def get(self, request, vin):
         # The gate and the latest reading (from the provider within the request when stale), in one query.
         vehicle, reading = _gated(request, vin, gate.status_data)
-        return Response({"vin": vehicle.vin, "reading": _reading_data(reading) if reading else None})
+        return Response(s.VehicleStatusDataSerializer({"vin": vehicle.vin, "reading": reading}).data)
 
 
 class VehicleHistoryDataView(ApiView):
@@ -409,14 +398,8 @@ class VehicleHistoryDataView(ApiView):
         if start > end:
             raise ApiError(400, "invalid_parameter", "from must not be after to")
         readings = list(gate.readings(vehicle, start, end)[:HISTORY_MAX_READINGS])
-        return Response(
-            {
-                "vin": vehicle.vin,
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "readings": s.ReadingSerializer(readings, many=True).data,
-            }
-        )
+        answer = {"vin": vehicle.vin, "from": start, "to": end, "readings": readings}
+        return Response(s.HistoryDataSerializer(answer).data)
 
 
 def report_state(report):
