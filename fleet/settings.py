@@ -241,6 +241,8 @@ OAUTH2_PROVIDER = {
 }
 API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# One limit for a request body that is not a file: Django's own check and the API's parser (413) agree.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # PostgreSQL: the hot API queries (token lookup, Get Vehicle Status) run as prepared statements (docs/bench-api.md);
 # turn off behind a connection pooler that cannot keep them (PgBouncer older than 1.21 in transaction mode).
 API_PREPARED_STATEMENTS = env_bool("API_PREPARED_STATEMENTS", True)

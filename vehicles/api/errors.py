@@ -4,10 +4,13 @@ the OAuth2 token endpoint's answers and bodies that are too large."""
 import json
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .parsers import too_large
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ def exception_handler(exc, context):
     """DRF's handler (headers such as Retry-After and WWW-Authenticate), then our body shape; 500 for the rest."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) if str(exc) else None)
     response = drf_exception_handler(exc, context)
@@ -134,6 +139,10 @@ class JsonErrorsForApiMiddleware:
             return None
         if isinstance(exception, Http404):
             return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)
+        if isinstance(exception, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (= API_MAX_BODY_BYTES)
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            message = f"The request body is too large: at most {limit:,} bytes are accepted."
+            return JsonResponse(error_body("body_too_large", message), status=413)
         logger.exception("Unhandled error under /api/", exc_info=exception)
         return JsonResponse(error_body("server_error", DEFAULT_MESSAGES[500]), status=500)
 

@@ -22,8 +22,21 @@ ROUTES = [
 ]
 
 
+def other_slash(route):
+    """The same route with its trailing slash added or dropped."""
+    return route[:-1] if route.endswith("/") else f"{route}/"
+
+
 def version_patterns(version):
-    return [path(route, views.view_for(view, version), name=name) for route, view, name in ROUTES]
+    """Each route as SPEC.md writes it, then the same route with the trailing slash added or dropped, answered
+    by the same view (not by a redirect: Django's APPEND_SLASH turns a POST into a 301 that clients replay as a
+    GET, or a 500 with DEBUG on). Only the first is in the schema. A route's other form comes right after it, so
+    `…/vehicles/disable/` reaches disable before `…/vehicles/<vin>/` could take it."""
+    patterns = []
+    for route, view, name in ROUTES:
+        patterns.append(path(route, views.view_for(view, version), name=name))
+        patterns.append(path(other_slash(route), views.view_for(view, version, in_schema=False)))
+    return patterns
 
 
 urlpatterns = [
