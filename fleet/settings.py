@@ -143,8 +143,14 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
         if env_str("REDIS_URL")
-        # Shared between the web processes and the worker without any extra service.
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fleet_cache"}
+        # Shared between the web processes and the worker without any extra service. fleet.cache's backend makes
+        # incr atomic and keep the key's expiry (rate-limit counters); MAX_ENTRIES high enough that culling never
+        # drops live counters (Django's default is 300).
+        else {
+            "BACKEND": "fleet.cache.AtomicDatabaseCache",
+            "LOCATION": "fleet_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
 }
 
@@ -247,6 +253,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # turn off behind a connection pooler that cannot keep them (PgBouncer older than 1.21 in transaction mode).
 API_PREPARED_STATEMENTS = env_bool("API_PREPARED_STATEMENTS", True)
 API_REPORT_DAYS = env_int("API_REPORT_DAYS", 30)
+# The token endpoint: after API_TOKEN_MAX_FAILURES failed attempts within the window, for one client id or from one
+# address, 429 until the window ends (SPEC.md "Operations": 10 within 15 minutes). A client keeps at most
+# API_TOKENS_PER_CLIENT live tokens: issuing one more revokes the oldest.
+API_TOKEN_MAX_FAILURES = env_int("API_TOKEN_MAX_FAILURES", 10)
+API_TOKEN_FAILURE_WINDOW_SECONDS = env_int("API_TOKEN_FAILURE_WINDOW_SECONDS", 15 * 60)
+API_TOKENS_PER_CLIENT = env_int("API_TOKENS_PER_CLIENT", 5)
+# Proxies whose X-Forwarded-For gives the client's address (deploy/nginx.conf.template sets it).
+API_TRUSTED_PROXIES = env_list("API_TRUSTED_PROXIES", "127.0.0.1,::1")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vehicles.api.auth.WorkspaceTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["vehicles.api.auth.IsApiClient"],

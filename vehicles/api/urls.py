@@ -3,9 +3,8 @@ the Postman collection."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from oauth2_provider.views import TokenView
 
-from . import docs, schema, views  # noqa: F401 (schema registers the auth scheme)
+from . import docs, schema, token, views  # noqa: F401 (schema registers the auth scheme)
 
 # (route, view, name): the same routes in every version, in the order a client would use them.
 ROUTES = [
@@ -40,7 +39,7 @@ def version_patterns(version):
 
 
 urlpatterns = [
-    path("oauth/token/", TokenView.as_view(), name="api-token"),
+    path("oauth/token/", token.ThrottledTokenView.as_view(), name="api-token"),
     path("v1/", include((version_patterns("v1"), "api-v1"))),
     path("v2/", include((version_patterns("v2"), "api-v2"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
