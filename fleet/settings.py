@@ -297,7 +297,23 @@ SPECTACULAR_SETTINGS = {
         "StatusV1Enum": ["Consented", "Pending", "Revoked"],
         "HistoryStatusV2Enum": ["enabled", "pending", "incomplete", "disabled", "error", "deleted"],
         "HistoryStatusV1Enum": ["Consented", "Pending", "Revoked", "Deleted"],
+        "ErrorCodeEnum": "vehicles.api.errors.ERROR_CODES",
+        "ResultErrorCodeEnum": "vehicles.api.serializers.RESULT_ERROR_CODES",
     },
+    "OAS_VERSION": "3.1.0",
+    # servers (this host), the token endpoint and the headers of 401/202/429 answers: vehicles/api/schema.py
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vehicles.api.schema.finish_schema"],
+    "TAGS": [
+        {"name": "authentication", "description": "OAuth2 client credentials: a bearer token for one workspace."},
+        {"name": "v1 vehicle management", "description": "VINs of the workspace in the old statuses (v1, frozen)."},
+        {"name": "v1 vehicle data", "description": "Status readings of Enabled VINs (v1)."},
+        {"name": "v1 reports", "description": "Asynchronous status reports (v1)."},
+        {"name": "v2 vehicle management", "description": "VINs of the workspace in the new statuses (v2)."},
+        {"name": "v2 vehicle data", "description": "Status readings of Enabled VINs (v2)."},
+        {"name": "v2 reports", "description": "Asynchronous status reports (v2)."},
+    ],
+    "CONTACT": {"name": "Fleet Vehicle Management", "url": "https://example.invalid/support"},
+    "LICENSE": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
     "SCHEMA_PATH_PREFIX": r"/api/v[12]",
 }
 

@@ -53,6 +53,40 @@ STATUS_CODES = {
 }
 
 
+# Every `code` an error answer of the API can carry (the schema's Error.code enum; a test walks the code for more).
+ERROR_CODES = [
+    "bad_request",
+    "malformed_body",
+    "invalid_request",
+    "invalid_parameter",
+    "not_authenticated",
+    "invalid_token",
+    "token_expired",
+    "forbidden",
+    "vehicle_disabled",
+    "vehicle_not_enabled",
+    "not_found",
+    "vehicle_not_found",
+    "report_not_found",
+    "method_not_allowed",
+    "not_acceptable",
+    "report_not_ready",
+    "report_expired",
+    "body_too_large",
+    "unsupported_media_type",
+    "rate_limited",
+    "server_error",
+    "unavailable",
+    "error",
+    # the token endpoint's RFC 6749 errors, as `code` too
+    "invalid_client",
+    "invalid_grant",
+    "invalid_scope",
+    "unauthorized_client",
+    "unsupported_grant_type",
+]
+
+
 class ApiError(exceptions.APIException):
     """An error with its own code: ApiError(404, "vehicle_not_found", "VIN … is not in this workspace")."""
 

@@ -12,6 +12,8 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 from vehicles.choices import DELETED, OdometerUnit, Status
 from vehicles.vins import ODOMETER_MAX, VIN_PATTERN
 
+from .errors import ERROR_CODES
+
 VERSIONS = ("v1", "v2")
 
 # SPEC.md's v1 mapping: Enabled → Consented; Pending, Incomplete → Pending; Disabled, Error → Revoked.
@@ -62,26 +64,39 @@ class VinField(serializers.RegexField):
 # --- Errors ---
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Field-by-field problems of an invalid request: each field's list of messages, or, for a "
+        "list of entries, an object of the entries' positions.",
+    }
+)
+class DetailsField(serializers.JSONField):
+    pass
+
+
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable error code, e.g. `vehicle_not_found`.")
+    code = serializers.ChoiceField(choices=ERROR_CODES, help_text="Machine-readable error code.")
     message = serializers.CharField(help_text="What went wrong, for a person.")
-    details = serializers.JSONField(required=False, help_text="Field-by-field problems of an invalid request.")
+    details = DetailsField(required=False)
 
     class Meta:
         ref_name = "Error"
 
 
+RESULT_ERROR_CODES = [
+    "invalid_vin",
+    "invalid_odometer",
+    "vehicle_not_found",
+    "transition_not_allowed",
+    "duplicate",
+    "repeated",
+]
+
+
 class ResultErrorSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(
-        choices=[
-            "invalid_vin",
-            "invalid_odometer",
-            "vehicle_not_found",
-            "transition_not_allowed",
-            "duplicate",
-            "repeated",
-        ]
-    )
+    code = serializers.ChoiceField(choices=RESULT_ERROR_CODES)
     message = serializers.CharField()
 
 
@@ -214,9 +229,7 @@ class HistoryDataSerializer(serializers.Serializer):
         }
 
 
-class ReportRequestSerializer(VinListRequestSerializer):
-    class Meta:
-        ref_name = "ReportRequest"
+ReportRequestSerializer = VinListRequestSerializer  # the same body: one component in the schema
 
 
 class ReportSerializer(serializers.Serializer):

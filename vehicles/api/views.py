@@ -416,9 +416,24 @@ class ReportDownloadView(ReportView):
 # --- The schema of each view, per version ---
 
 VIN_PARAM = OpenApiParameter(
-    "vin", OpenApiTypes.STR, OpenApiParameter.PATH, description="The VIN.", pattern=VIN_PATTERN.strip("^$")
+    "vin", OpenApiTypes.STR, OpenApiParameter.PATH, description="The VIN (17 or 16 characters).", pattern=VIN_PATTERN
 )
 REPORT_PARAM = OpenApiParameter("report_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's id.")
+
+
+EXAMPLE_CODES = {
+    400: "invalid_request",
+    401: "not_authenticated",
+    403: "vehicle_disabled",
+    404: "vehicle_not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "report_not_ready",
+    410: "report_expired",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 def _errors(*codes):
@@ -428,6 +443,7 @@ def _errors(*codes):
         403: "Not allowed",
         404: "Not found (also for a VIN of another workspace)",
         405: "Method not allowed",
+        406: "The Accept header asks for something other than JSON",
         409: "Not ready yet",
         410: "Expired",
         413: "Body too large",
@@ -438,9 +454,13 @@ def _errors(*codes):
         code: OpenApiResponse(
             s.ErrorSerializer,
             description=descriptions[code],
-            examples=[OpenApiExample(f"Error {code}", value={"code": "…", "message": "…"})],
+            examples=[
+                OpenApiExample(
+                    f"Error {code}", value={"code": EXAMPLE_CODES[code], "message": descriptions[code] + "."}
+                )
+            ],
         )
-        for code in (401, 405, 429, *codes)
+        for code in (401, 405, 406, 429, *codes)
     }
 
 
@@ -459,15 +479,41 @@ OPERATION_IDS = {
 }
 
 
+DESCRIPTIONS = {
+    "list_vehicles": "The workspace's vehicles, newest status change first, with the VIN table's filters. Keyset "
+    "pagination: follow `next` (or pass its `cursor`) until it is null; every vehicle is listed exactly once.",
+    "upload_vehicles": "Adds up to 10,000 VINs through the import engine, each validated as the upload form does. "
+    "Answered per VIN in the order sent (`outcome`: added, re-added, duplicate, repeated, invalid); one bad VIN "
+    "never fails the others. A malformed body is a 400 and adds nothing.",
+    "get_vehicle": "One vehicle of the workspace with its status history, newest first. A VIN of another "
+    "workspace answers 404, exactly as an unknown one.",
+    "disable_vehicles": "Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
+    "enable_vehicles": "Requests consent again: Disabled or Error → Pending (the approval chain runs again); "
+    "answered per VIN.",
+    "remove_vehicles": "Deletes VINs the status machine allows to be deleted; answered per VIN.",
+    "get_vehicle_status": "The latest reading of an Enabled VIN, fetched from the provider within the request "
+    "when none is fresh enough. 403 `vehicle_disabled` / `vehicle_not_enabled` otherwise; 404 when unknown.",
+    "get_vehicle_history": "Readings between `from` and `to` (default: the 7 days up to now), newest first, at "
+    "most 10,000. The data gate is asked first.",
+    "create_status_report": "Asks for a CSV status report of up to 10,000 VINs, built by the task worker; answers "
+    "202 at once with the report and its `Location`.",
+    "get_report": "A report's state (`pending`, `running`, `completed`, `failed`, `expired`) and, when "
+    "completed, its `download` link.",
+    "download_report": "The completed report as CSV: 409 until it is completed, 410 once it has expired.",
+}
+
+
 def _schemas(view, version):
     return {
-        method: _with_operation_id(decorator, f"{version}_{OPERATION_IDS[view, method]}")
+        method: _with_operation_id(decorator, version, OPERATION_IDS[view, method])
         for method, decorator in _schema_decorators(view, version).items()
     }
 
 
-def _with_operation_id(decorator, operation_id):
-    return lambda function: extend_schema(operation_id=operation_id)(decorator(function))
+def _with_operation_id(decorator, version, name):
+    return lambda function: extend_schema(operation_id=f"{version}_{name}", description=DESCRIPTIONS[name])(
+        decorator(function)
+    )
 
 
 def _schema_decorators(view, version):
