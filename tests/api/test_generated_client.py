@@ -89,7 +89,7 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
         V = version.upper()
         management, data, reports = (f"{version}_vehicle_management", f"{version}_vehicle_data", f"{version}_reports")
 
-        def call(area, name, *args, expected, **kwargs):
+        def call(area, name, *args, expected, version=version, **kwargs):
             response = op(f"{area}.{version}_{name}").sync_detailed(*args, client=client, **kwargs)
             assert response.status_code < 300, (name, response.status_code, response.content[:300])
             assert isinstance(response.parsed, expected), (name, type(response.parsed), response.content[:300])
