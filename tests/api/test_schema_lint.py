@@ -93,3 +93,23 @@ def test_no_any_no_request_request_names_an_anchored_vin_and_bounded_limit(schem
         p for p in schema["paths"]["/api/v2/vehicle-management/vehicles/"]["get"]["parameters"] if p["name"] == "limit"
     ]
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000)
+
+
+SPECTRAL = ROOT / "node_modules" / ".bin" / "spectral"
+
+
+@pytest.mark.slow
+def test_spectral_lint_with_the_oas_ruleset_finds_nothing(schema, tmp_path):
+    assert SPECTRAL.exists(), "Spectral CLI is not installed: run npm install"
+    path = tmp_path / "schema.json"
+    path.write_text(json.dumps(schema))
+    run = subprocess.run(
+        [str(SPECTRAL), "lint", str(path), "--ruleset", str(ROOT / ".spectral.yaml"), "--fail-severity", "hint"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-5000:]
+    assert "No results with a severity of 'hint' or higher found!" in output, output[-5000:]
