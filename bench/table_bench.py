@@ -4,7 +4,7 @@
     DEBUG=1 .venv/bin/python bench/table_bench.py --db postgres    # database fleet_bench_table
 
 The rows are written once with raw executemany (SQLite) or COPY (PostgreSQL) into a database of their own,
-the kept counts are rebuilt (`vehicles.counts.recount`) and statistics gathered (ANALYZE); later runs reuse
+the kept counts are rebuilt (`vehicles.status.counts.recount`) and statistics gathered (ANALYZE); later runs reuse
 them (--rebuild starts again). Each page is rendered by the real view (RequestFactory, the whole page) and
 timed; the figure is the median. The pages take turns, round after round. The baseline is the first page of
 a workspace of 1,000 vehicles in the same database, measured in the same run.

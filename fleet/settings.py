@@ -153,8 +153,14 @@ CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("REDIS_URL")}
         if env_str("REDIS_URL")
-        # Shared between the web processes and the worker without any extra service.
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fleet_cache"}
+        # Shared between the web processes and the worker without any extra service. fleet.cache's backend makes
+        # incr atomic and keep the key's expiry (rate-limit counters); MAX_ENTRIES high enough that culling never
+        # drops live counters (Django's default is 300).
+        else {
+            "BACKEND": "fleet.cache.AtomicDatabaseCache",
+            "LOCATION": "fleet_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
     )
 }
 
@@ -318,10 +324,20 @@ OAUTH2_PROVIDER = {
 }
 API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+# One limit for a request body that is not a file: Django's own check and the API's parser (413) agree.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # PostgreSQL: the hot API queries (token lookup, Get Vehicle Status) run as prepared statements (docs/bench-api.md);
 # turn off behind a connection pooler that cannot keep them (PgBouncer older than 1.21 in transaction mode).
 API_PREPARED_STATEMENTS = env_bool("API_PREPARED_STATEMENTS", True)
 API_REPORT_DAYS = env_int("API_REPORT_DAYS", 30)
+# The token endpoint: after API_TOKEN_MAX_FAILURES failed attempts within the window, for one client id or from one
+# address, 429 until the window ends (SPEC.md "Operations": 10 within 15 minutes). A client keeps at most
+# API_TOKENS_PER_CLIENT live tokens: issuing one more revokes the oldest.
+API_TOKEN_MAX_FAILURES = env_int("API_TOKEN_MAX_FAILURES", 10)
+API_TOKEN_FAILURE_WINDOW_SECONDS = env_int("API_TOKEN_FAILURE_WINDOW_SECONDS", 15 * 60)
+API_TOKENS_PER_CLIENT = env_int("API_TOKENS_PER_CLIENT", 5)
+# Proxies whose X-Forwarded-For gives the client's address (deploy/nginx.conf.template sets it).
+API_TRUSTED_PROXIES = env_list("API_TRUSTED_PROXIES", "127.0.0.1,::1")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["vehicles.api.auth.WorkspaceTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["vehicles.api.auth.IsApiClient"],
@@ -358,7 +374,23 @@ SPECTACULAR_SETTINGS = {
         "StatusV1Enum": ["Consented", "Pending", "Revoked"],
         "HistoryStatusV2Enum": ["enabled", "pending", "incomplete", "disabled", "error", "deleted"],
         "HistoryStatusV1Enum": ["Consented", "Pending", "Revoked", "Deleted"],
+        "ErrorCodeEnum": "vehicles.api.errors.ERROR_CODES",
+        "ResultErrorCodeEnum": "vehicles.api.serializers.RESULT_ERROR_CODES",
     },
+    "OAS_VERSION": "3.1.0",
+    # servers (this host), the token endpoint and the headers of 401/202/429 answers: vehicles/api/schema.py
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vehicles.api.schema.finish_schema"],
+    "TAGS": [
+        {"name": "authentication", "description": "OAuth2 client credentials: a bearer token for one workspace."},
+        {"name": "v1 vehicle management", "description": "VINs of the workspace in the old statuses (v1, frozen)."},
+        {"name": "v1 vehicle data", "description": "Status readings of Enabled VINs (v1)."},
+        {"name": "v1 reports", "description": "Asynchronous status reports (v1)."},
+        {"name": "v2 vehicle management", "description": "VINs of the workspace in the new statuses (v2)."},
+        {"name": "v2 vehicle data", "description": "Status readings of Enabled VINs (v2)."},
+        {"name": "v2 reports", "description": "Asynchronous status reports (v2)."},
+    ],
+    "CONTACT": {"name": "Fleet Vehicle Management", "url": "https://example.invalid/support"},
+    "LICENSE": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},
     "SCHEMA_PATH_PREFIX": r"/api/v[12]",
 }
 

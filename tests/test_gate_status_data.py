@@ -148,28 +148,6 @@ def test_a_lost_database_connection_is_replaced_before_the_answer(make_vehicle, 
     assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == 3
 
 
-def test_the_status_endpoint_serialises_a_reading_exactly_as_the_reading_serializer(make_vehicle):
-    from vehicles.api.serializers import ReadingSerializer
-    from vehicles.api.views import _reading_data
-
-    vin = make_vehicle(Status.ENABLED).vin
-    full = Reading.objects.create(
-        vin=vin,
-        recorded_at=timezone.now(),
-        odometer_km=12.5,
-        latitude=-3.25,
-        longitude=11,
-        fuel_level=0,
-        battery_level=99.5,
-        ignition=False,
-        speed_kmh=80,
-    )
-    sparse = Reading.objects.create(vin=vin, recorded_at=timezone.now() - timedelta(hours=1))
-
-    for reading in (full, sparse, Reading.objects.get(pk=full.pk)):
-        assert _reading_data(reading) == ReadingSerializer(reading).data
-
-
 def test_a_revocation_seen_while_fetching_disables_the_vehicle_and_refuses_as_disabled(
     make_vehicle, workspace, simulated
 ):

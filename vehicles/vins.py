@@ -15,9 +15,14 @@ class InvalidVin(ValueError):
     pass
 
 
+# Only ASCII letters are upper-cased: str.upper() folds `ſ` into `S` and `ﬀ` into `FF`, which would turn text that
+# is not a VIN into a valid one (or into another vehicle's VIN). Anything else is kept, so validation refuses it.
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def normalise_vin(value) -> str:
-    """Trimmed and upper-cased, as every surface stores and compares VINs."""
-    return str(value or "").strip().upper()
+    """Trimmed and upper-cased (ASCII letters only), as every surface stores and compares VINs."""
+    return str(value or "").strip().translate(_ASCII_UPPER)
 
 
 def validate_vin(value) -> str:

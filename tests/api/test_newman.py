@@ -8,15 +8,22 @@ import pytest
 import requests
 
 from fleet.models import ApiClient
+from tests.factories import new_vin
+from vehicles.choices import Status
+from vehicles.models import StatusReport, Vehicle
 
 NEWMAN = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "newman"
 
 pytestmark = pytest.mark.slow
 
 
-def test_newman_runs_the_postman_collection_and_passes(live_server, workspace, fast_hashing, tmp_path):
+def test_newman_runs_the_postman_collection_and_its_effects_hold(
+    live_server, workspace, make_vehicle, fast_hashing, tmp_path
+):
     assert NEWMAN.exists(), "newman is not installed: run npm install"
     client, secret = ApiClient.issue(workspace, "Postman")
+    enabled = {version: make_vehicle("enabled") for version in ("v1", "v2")}
+    vin = new_vin("YV1")  # Volvo is not activated in the workspace: it uploads as Incomplete, which may be removed
     collection = tmp_path / "collection.json"
     collection.write_text(requests.get(f"{live_server.url}/api/postman.json").text)
     report = tmp_path / "report.json"
@@ -31,6 +38,12 @@ def test_newman_runs_the_postman_collection_and_passes(live_server, workspace, f
             f"client_id={client.client_id}",
             "--env-var",
             f"client_secret={secret}",
+            "--env-var",
+            f"vin={vin}",
+            "--env-var",
+            f"enabled_vin_v1={enabled['v1'].vin}",
+            "--env-var",
+            f"enabled_vin_v2={enabled['v2'].vin}",
             "--reporters",
             "cli,json",
             "--reporter-json-export",
@@ -45,17 +58,32 @@ def test_newman_runs_the_postman_collection_and_passes(live_server, workspace, f
         timeout=120,
     )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    stats = json.loads(report.read_text())["run"]["stats"]
-    assert stats["requests"]["total"] == 23
+    run_report = json.loads(report.read_text())["run"]
+    stats = run_report["stats"]
     assert stats["assertions"]["failed"] == 0
-    assert stats["assertions"]["total"] >= 23
-    executions = json.loads(report.read_text())["run"]["executions"]
+    executions = run_report["executions"]
     codes = [(e["item"]["name"], e["response"]["code"]) for e in executions]
+    assert len(codes) == 23 + 8  # token, 11 operations per version, and 4 read-backs per version (pm.sendRequest)
     assert codes[0] == ("Get token", 200)
     assert all(code != 401 for _, code in codes)  # every other request used the stored token
-    by_name = {}
-    for name, code in codes:
-        by_name.setdefault(name, []).append(code)
-    assert by_name["Upload VINs (up to 10,000), answered per VIN"] == [200, 200]
-    assert by_name["Ask for a status report of up to 10,000 VINs (built in the background)"] == [202, 202]
-    assert by_name["A report's state and, when completed, its CSV link"] == [200, 200]  # the stored report id
+    passed = {a["assertion"] for e in executions for a in e.get("assertions", []) if not a.get("error")}
+    for effect in (
+        "the uploaded VIN exists afterwards",
+        "the disabled VIN reads Disabled afterwards",
+        "the re-enabled VIN reads Pending afterwards",
+        "the removed VIN is gone afterwards",
+        "the latest reading of an Enabled VIN",
+        "the readings between from and to",
+        "the stored report is answered",
+    ):
+        assert effect in passed, effect
+    # What newman did, read from the database: the uploaded VIN was removed again (in v2, after its re-adding in
+    # v2's upload), both Enabled VINs went through Disabled back to Pending, and two reports were asked for.
+    assert not Vehicle.objects.filter(workspace=workspace, vin=vin).exists()
+    removed = Vehicle.all_objects.get(workspace=workspace, vin=vin)  # re-added in v2 on the same row
+    assert removed.history.filter(to_status="deleted").count() == 2
+    for vehicle in enabled.values():
+        vehicle.refresh_from_db()
+        assert vehicle.status == Status.PENDING
+        assert list(vehicle.history.values_list("to_status", flat=True)[:2]) == [Status.PENDING, Status.DISABLED]
+    assert StatusReport.objects.filter(workspace=workspace).count() == 2

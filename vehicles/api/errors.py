@@ -4,12 +4,14 @@ the OAuth2 token endpoint's answers and bodies that are too large."""
 import json
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from fleet.outage import is_database_error, unavailable_response
+from vehicles.api.parsers import too_large
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +54,40 @@ STATUS_CODES = {
 }
 
 
+# Every `code` an error answer of the API can carry (the schema's Error.code enum; a test walks the code for more).
+ERROR_CODES = [
+    "bad_request",
+    "malformed_body",
+    "invalid_request",
+    "invalid_parameter",
+    "not_authenticated",
+    "invalid_token",
+    "token_expired",
+    "forbidden",
+    "vehicle_disabled",
+    "vehicle_not_enabled",
+    "not_found",
+    "vehicle_not_found",
+    "report_not_found",
+    "method_not_allowed",
+    "not_acceptable",
+    "report_not_ready",
+    "report_expired",
+    "body_too_large",
+    "unsupported_media_type",
+    "rate_limited",
+    "server_error",
+    "unavailable",
+    "error",
+    # the token endpoint's RFC 6749 errors, as `code` too
+    "invalid_client",
+    "invalid_grant",
+    "invalid_scope",
+    "unauthorized_client",
+    "unsupported_grant_type",
+]
+
+
 class ApiError(exceptions.APIException):
     """An error with its own code: ApiError(404, "vehicle_not_found", "VIN … is not in this workspace")."""
 
@@ -80,6 +116,8 @@ def exception_handler(exc, context):
     """DRF's handler (headers such as Retry-After and WWW-Authenticate), then our body shape; 500 for the rest."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) if str(exc) else None)
     response = drf_exception_handler(exc, context)
@@ -141,6 +179,10 @@ class JsonErrorsForApiMiddleware:
             return JsonResponse(error_body("not_found", f"No API endpoint at {request.path}."), status=404)
         if is_database_error(exception):
             return unavailable_response(request)
+        if isinstance(exception, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (= API_MAX_BODY_BYTES)
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            message = f"The request body is too large: at most {limit:,} bytes are accepted."
+            return JsonResponse(error_body("body_too_large", message), status=413)
         logger.exception("Unhandled error under /api/", exc_info=exception)
         return JsonResponse(error_body("server_error", DEFAULT_MESSAGES[500]), status=500)
 

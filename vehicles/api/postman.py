@@ -1,11 +1,20 @@
-"""A Postman v2.1 collection generated from the same routes as the OpenAPI schema.
+"""A Postman v2.1 collection generated from the OpenAPI schema (so from the same routes), run as a scenario.
 
 Its first request ("Get token") asks for a client-credentials token and stores it in the collection variable
-`access_token`, which every other request sends as its bearer token. Variables: baseUrl, client_id,
-client_secret, vin (used in paths and bodies), report_id (stored by the report request).
+`access_token`, which every other request sends as its bearer token. Then, per version, one request per
+operation in the order a client would use them, each with a test script that checks what the request *did*,
+reading the vehicle back with `pm.sendRequest` where it changed something:
+
+  list → upload `{{vin}}` (it exists afterwards) → get it → status and history of `{{enabled_vin_vN}}` (200s)
+  → disable it (it reads Disabled) → enable it (it reads Pending) → remove `{{vin}}` (it answers 404)
+  → ask for a report (202 + Location; its id stored) → read it → download (409 until built, or the CSV).
+
+Variables: baseUrl, client_id, client_secret, vin (a VIN of a make not activated, so that it uploads as
+Incomplete and can be removed; uploaded in v1, re-added in v2), enabled_vin_v1 and enabled_vin_v2 (two Enabled
+VINs of the workspace), report_id (stored by the report request). URLs are the schema's paths exactly, trailing
+slash included.
 """
 
-import copy
 import json
 import re
 
@@ -21,49 +30,182 @@ TOKEN_TEST = """pm.test("a token is issued", function () {
 });
 pm.collectionVariables.set("access_token", pm.response.json().access_token);"""
 
-ANSWER_TEST = """pm.test("no server error", function () {
+COMMON_TEST = """const version = "{version}";
+const words = {words};
+function readBack(vin, check) {{
+    pm.sendRequest({{
+        url: pm.variables.replaceIn("{{{{baseUrl}}}}/api/" + version + "/vehicle-management/vehicles/" + vin + "/"),
+        method: "GET",
+        header: {{Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}}
+    }}, function (err, res) {{ check(res); }});
+}}
+pm.test("no server error", function () {{
     pm.expect(pm.response.code).to.be.below(500);
-});
-if (pm.response.code >= 400) {
-    pm.test("errors are JSON with a code and a message", function () {
+}});
+if (pm.response.code >= 400) {{
+    pm.test("errors are JSON with a code and a message", function () {{
         const body = pm.response.json();
         pm.expect(body).to.have.property("code");
         pm.expect(body).to.have.property("message");
-    });
-}"""
+    }});
+}}"""
 
-REPORT_TEST = """if (pm.response.code === 202) {
+# operationId without its version prefix → (path variable, body, test script). `{v}` is the version.
+SCENARIO = {
+    "list_vehicles": (
+        None,
+        None,
+        """pm.test("the list answers vehicles and next", function () {
+    pm.response.to.have.status(200);
+    const body = pm.response.json();
+    pm.expect(body.vehicles).to.be.an("array");
+    pm.expect(body).to.have.property("next");
+    const vins = body.vehicles.map(function (v) { return v.vin; });
+    pm.expect(vins).to.include(pm.variables.get("enabled_vin_" + version));
+});""",
+    ),
+    "upload_vehicles": (
+        None,
+        {"vins": [{"vin": "{{vin}}"}]},
+        """pm.test("the VIN is added", function () {
+    pm.response.to.have.status(200);
+    const result = pm.response.json().results[0];
+    pm.expect(result.ok).to.eql(true);
+    pm.expect(["added", "re-added"]).to.include(result.outcome);
+});
+readBack(pm.variables.get("vin"), function (res) {
+    pm.test("the uploaded VIN exists afterwards", function () {
+        pm.expect(res.code).to.eql(200);
+        pm.expect(res.json().vin).to.eql(pm.variables.get("vin"));
+    });
+});""",
+    ),
+    "get_vehicle": (
+        "vin",
+        None,
+        """pm.test("the vehicle is answered with its history", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().vin).to.eql(pm.variables.get("vin"));
+    pm.expect(pm.response.json().history).to.be.an("array").that.is.not.empty;
+});""",
+    ),
+    "get_vehicle_status": (
+        "enabled_vin_{v}",
+        None,
+        """pm.test("the latest reading of an Enabled VIN", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().vin).to.eql(pm.variables.get("enabled_vin_" + version));
+    pm.expect(pm.response.json()).to.have.property("reading");
+});""",
+    ),
+    "get_vehicle_history": (
+        "enabled_vin_{v}",
+        None,
+        """pm.test("the readings between from and to", function () {
+    pm.response.to.have.status(200);
+    const body = pm.response.json();
+    pm.expect(body).to.have.all.keys("vin", "from", "to", "readings");
+    pm.expect(body.readings).to.be.an("array");
+});""",
+    ),
+    "disable_vehicles": (
+        None,
+        {"vins": ["{{enabled_vin_{v}}}"]},
+        """pm.test("the VIN is disabled", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().results[0].ok).to.eql(true);
+});
+readBack(pm.variables.get("enabled_vin_" + version), function (res) {
+    pm.test("the disabled VIN reads Disabled afterwards", function () {
+        pm.expect(res.json().status).to.eql(words.disabled);
+    });
+});""",
+    ),
+    "enable_vehicles": (
+        None,
+        {"vins": ["{{enabled_vin_{v}}}"]},
+        """pm.test("the VIN is enabled again (consent requested)", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().results[0].ok).to.eql(true);
+});
+readBack(pm.variables.get("enabled_vin_" + version), function (res) {
+    pm.test("the re-enabled VIN reads Pending afterwards", function () {
+        pm.expect(res.json().status).to.eql(words.pending);
+    });
+});""",
+    ),
+    "remove_vehicles": (
+        None,
+        {"vins": ["{{vin}}"]},
+        """pm.test("the VIN is removed", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().results[0].ok).to.eql(true);
+});
+readBack(pm.variables.get("vin"), function (res) {
+    pm.test("the removed VIN is gone afterwards", function () {
+        pm.expect(res.code).to.eql(404);
+        pm.expect(res.json().code).to.eql("vehicle_not_found");
+    });
+});""",
+    ),
+    "create_status_report": (
+        None,
+        {"vins": ["{{enabled_vin_{v}}}", "{{vin}}"]},
+        """pm.test("the report is accepted with its Location", function () {
+    pm.response.to.have.status(202);
+    pm.expect(pm.response.headers.get("Location")).to.include(pm.response.json().id);
+});
+if (pm.response.code === 202) {
     pm.collectionVariables.set("report_id", pm.response.json().id);
-}"""
+}""",
+    ),
+    "get_report": (
+        None,
+        None,
+        """pm.test("the stored report is answered", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get("report_id"));
+    pm.expect(pm.response.json().vins).to.eql(2);
+});""",
+    ),
+    "download_report": (
+        None,
+        None,
+        """pm.test("the CSV once built, 409 before", function () {
+    pm.expect([200, 409]).to.include(pm.response.code);
+});""",
+    ),
+}
+ORDER = list(SCENARIO)
+WORDS = {
+    "v1": {"disabled": "Revoked", "pending": "Pending"},
+    "v2": {"disabled": "disabled", "pending": "pending"},
+}
 
 
 def _script(source):
     return {"listen": "test", "script": {"type": "text/javascript", "exec": source.splitlines()}}
 
 
-def _with_variables(value):
-    """Example bodies with the example VIN replaced by {{vin}}."""
-    return json.loads(json.dumps(value).replace(EXAMPLE_VIN, "{{vin}}"))
+def path_segments(raw_path):
+    """The URL's path as Postman's array, keeping a trailing slash (a final empty segment): without it Postman
+    sends `…/vehicles`, not `…/vehicles/`."""
+    segments = raw_path.strip("/").split("/")
+    return [*segments, ""] if raw_path.endswith("/") else segments
 
 
-def _example_body(operation):
-    content = (operation.get("requestBody") or {}).get("content", {}).get("application/json")
-    if not content:
-        return None
-    examples = content.get("examples") or {}
-    for example in examples.values():
-        return _with_variables(copy.deepcopy(example["value"]))
-    return None
+def _url(path, operation, path_variable, version):
+    def variable(match):
+        name = path_variable.format(v=version) if path_variable and match.group(1) == "vin" else match.group(1)
+        return "{{" + name + "}}"
 
-
-def _url(path, operation):
-    raw_path = re.sub(r"\{(\w+)\}", lambda m: "{{" + m.group(1) + "}}", path)
+    raw_path = re.sub(r"\{(\w+)\}", variable, path)
     query = [
         {"key": p["name"], "value": "", "description": p.get("description", ""), "disabled": True}
         for p in operation.get("parameters", [])
         if p["in"] == "query"
     ]
-    url = {"raw": "{{baseUrl}}" + raw_path, "host": ["{{baseUrl}}"], "path": [s for s in raw_path.split("/") if s]}
+    url = {"raw": "{{baseUrl}}" + raw_path, "host": ["{{baseUrl}}"], "path": path_segments(raw_path)}
     if query:
         url["query"] = query
     return url
@@ -88,42 +230,43 @@ def token_request():
             "url": {
                 "raw": "{{baseUrl}}/api/oauth/token/",
                 "host": ["{{baseUrl}}"],
-                "path": ["api", "oauth", "token", ""],
+                "path": path_segments("/api/oauth/token/"),
             },
             "description": "OAuth2 client credentials; stores the token in the collection variable access_token.",
         },
     }
 
 
+def _request(path, method, operation, version):
+    name = operation["operationId"].removeprefix(f"{version}_")
+    path_variable, body, test = SCENARIO[name]
+    common = COMMON_TEST.format(version=version, words=json.dumps(WORDS[version]))
+    request = {
+        "method": method.upper(),
+        "header": [{"key": "Accept", "value": "application/json"}],
+        "url": _url(path, operation, path_variable, version),
+        "description": operation.get("description") or operation.get("summary", ""),
+    }
+    if body is not None:
+        raw = json.dumps(body, indent=2).replace("{v}", version)
+        request["header"].append({"key": "Content-Type", "value": "application/json"})
+        request["body"] = {"mode": "raw", "raw": raw, "options": {"raw": {"language": "json"}}}
+    return ORDER.index(name), {
+        "name": operation.get("summary") or f"{method.upper()} {path}",
+        "event": [_script(common + "\n" + test)],
+        "request": request,
+    }
+
+
 def collection_from_schema(schema, base_url="http://127.0.0.1:8000"):
     folders = {}
     for path, operations in schema["paths"].items():
+        version = path.split("/")[2]
+        if version not in WORDS:
+            continue  # the token endpoint: the first request
         for method, operation in operations.items():
-            if method not in ("get", "post", "put", "patch", "delete"):
-                continue
-            tests = [ANSWER_TEST] + ([REPORT_TEST] if path.endswith("/reports/vehicles-status") else [])
-            request = {
-                "method": method.upper(),
-                "header": [{"key": "Accept", "value": "application/json"}],
-                "url": _url(path, operation),
-                "description": operation.get("description") or operation.get("summary", ""),
-            }
-            body = _example_body(operation)
-            if body is not None:
-                request["header"].append({"key": "Content-Type", "value": "application/json"})
-                request["body"] = {
-                    "mode": "raw",
-                    "raw": json.dumps(body, indent=2),
-                    "options": {"raw": {"language": "json"}},
-                }
-            tag = (operation.get("tags") or ["api"])[0]
-            folders.setdefault(tag, []).append(
-                {
-                    "name": operation.get("summary") or f"{method.upper()} {path}",
-                    "event": [_script("\n".join(tests))],
-                    "request": request,
-                }
-            )
+            if method in ("get", "post", "put", "patch", "delete"):
+                folders.setdefault(version, []).append(_request(path, method, operation, version))
     info = schema.get("info", {})
     return {
         "info": {
@@ -138,9 +281,15 @@ def collection_from_schema(schema, base_url="http://127.0.0.1:8000"):
             {"key": "client_secret", "value": ""},
             {"key": "access_token", "value": ""},
             {"key": "vin", "value": EXAMPLE_VIN},
+            {"key": "enabled_vin_v1", "value": ""},
+            {"key": "enabled_vin_v2", "value": ""},
             {"key": "report_id", "value": ZERO_UUID},
         ],
-        "item": [token_request()] + [{"name": name, "item": items} for name, items in folders.items()],
+        "item": [token_request()]
+        + [
+            {"name": version, "item": [item for _, item in sorted(items, key=lambda pair: pair[0])]}
+            for version, items in folders.items()
+        ],
     }
 
 

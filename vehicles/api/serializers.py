@@ -4,9 +4,12 @@ plus `detailed_status`; v2 speaks the new ones. `for_version(v)` gives the seria
 from types import SimpleNamespace
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from django.core.validators import ProhibitNullCharactersValidator
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
+from vehicles.api.errors import ERROR_CODES
 from vehicles.choices import DELETED, OdometerUnit, Status
 from vehicles.vins import ODOMETER_MAX, VIN_PATTERN
 
@@ -29,6 +32,7 @@ V1_FILTER = {
 HISTORY_V2 = [*Status.values, DELETED]
 HISTORY_V1 = [*V1_STATUSES, "Deleted"]
 EXAMPLE_VIN = "WBA3A5C5XDF354621"
+MAX_TEXT = 100
 
 
 def speak(status, version):
@@ -59,41 +63,103 @@ class VinField(serializers.RegexField):
 # --- Errors ---
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": True,
+        "description": "Field-by-field problems of an invalid request: each field's list of messages, or, for a "
+        "list of entries, an object of the entries' positions.",
+    }
+)
+class DetailsField(serializers.JSONField):
+    pass
+
+
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable error code, e.g. `vehicle_not_found`.")
+    code = serializers.ChoiceField(choices=ERROR_CODES, help_text="Machine-readable error code.")
     message = serializers.CharField(help_text="What went wrong, for a person.")
-    details = serializers.JSONField(required=False, help_text="Field-by-field problems of an invalid request.")
+    details = DetailsField(required=False)
 
     class Meta:
         ref_name = "Error"
 
 
+RESULT_ERROR_CODES = [
+    "invalid_vin",
+    "invalid_odometer",
+    "vehicle_not_found",
+    "transition_not_allowed",
+    "duplicate",
+    "repeated",
+]
+
+
 class ResultErrorSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(
-        choices=[
-            "invalid_vin",
-            "invalid_odometer",
-            "vehicle_not_found",
-            "transition_not_allowed",
-            "duplicate",
-            "repeated",
-        ]
-    )
+    code = serializers.ChoiceField(choices=RESULT_ERROR_CODES)
     message = serializers.CharField()
 
 
-# --- Requests (the same in both versions) ---
+# --- Requests (the same in both versions): the views validate bodies with these, and the schema is built from them ---
+
+
+class VinText(serializers.CharField):
+    """A VIN as sent: text of at most 100 characters. Which characters make a VIN is the import engine's rule
+    (`vins.validate_vin`), answered per VIN (`invalid_vin`): so NUL and lone surrogates are not refused here for the
+    whole body, as DRF's CharField would."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_TEXT)
+        kwargs.setdefault("help_text", f"16 or 17 characters matching {VIN_PATTERN}; checked per VIN.")
+        super().__init__(**kwargs)
+        self.validators = [
+            v
+            for v in self.validators
+            if not isinstance(v, ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator)
+        ]
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "integer"}, {"type": "string", "maxLength": MAX_TEXT}],
+        "nullable": True,
+        "description": f"Whole number from 0 to {ODOMETER_MAX:,} (or its text); checked per VIN.",
+    }
+)
+class OdometerField(serializers.Field):
+    """A whole number, its text, or null: the value is judged per VIN by `vins.parse_odometer`."""
+
+    default_error_messages = {"invalid": "Expected a whole number, its text, or null."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if (
+            isinstance(data, bool)
+            or not isinstance(data, int | str)
+            or (isinstance(data, str) and len(data) > MAX_TEXT)
+        ):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
 
 
 class UploadEntrySerializer(serializers.Serializer):
     """Per-VIN values are checked by the import engine's rules and answered per VIN, so they are loose here."""
 
-    vin = serializers.CharField(max_length=100, help_text=f"16 or 17 characters matching {VIN_PATTERN}.")
-    odometer = serializers.JSONField(
-        required=False, allow_null=True, help_text=f"Whole number from 0 to {ODOMETER_MAX:,}."
+    vin = VinText()
+    odometer = OdometerField()
+    odometer_unit = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=MAX_TEXT, help_text="km (default) or mi."
     )
-    odometer_unit = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="km or mi")
-    make = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=100)
+    make = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=MAX_TEXT)
+
+    class Meta:
+        ref_name = "UploadEntry"
 
 
 @extend_schema_serializer(
@@ -110,16 +176,18 @@ class UploadEntrySerializer(serializers.Serializer):
 class UploadRequestSerializer(serializers.Serializer):
     vins = serializers.ListField(child=UploadEntrySerializer(), min_length=1, max_length=settings.API_VIN_LIMIT)
 
+    class Meta:
+        ref_name = "Upload"
+
 
 @extend_schema_serializer(
     examples=[OpenApiExample("Two VINs", value={"vins": [EXAMPLE_VIN, "YV1MS382262123456"]}, request_only=True)]
 )
 class VinListRequestSerializer(serializers.Serializer):
-    vins = serializers.ListField(
-        child=serializers.CharField(max_length=100, help_text=f"16 or 17 characters matching {VIN_PATTERN}."),
-        min_length=1,
-        max_length=settings.API_VIN_LIMIT,
-    )
+    vins = serializers.ListField(child=VinText(), min_length=1, max_length=settings.API_VIN_LIMIT)
+
+    class Meta:
+        ref_name = "VinList"
 
 
 # --- Readings and reports (the same in both versions) ---
@@ -142,18 +210,25 @@ class VehicleStatusDataSerializer(serializers.Serializer):
 
 
 class HistoryDataSerializer(serializers.Serializer):
+    """`from` and `to` as SPEC.md names the bounds (the query parameters of the same names); both are Python
+    keywords, so they are added in get_fields."""
+
     vin = VinField()
-    start = serializers.DateTimeField(source="from")
-    end = serializers.DateTimeField(source="to")
     readings = ReadingSerializer(many=True, help_text="Newest first.")
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        return {"vin": data["vin"], "from": data["start"], "to": data["end"], "readings": data["readings"]}
+    def get_fields(self):
+        fields = super().get_fields()
+        return {
+            "vin": fields["vin"],
+            "from": serializers.DateTimeField(
+                help_text="The start of the window (the `from` asked for, or its default)."
+            ),
+            "to": serializers.DateTimeField(help_text="The end of the window (the `to` asked for, or now)."),
+            "readings": fields["readings"],
+        }
 
 
-class ReportRequestSerializer(VinListRequestSerializer):
-    pass
+ReportRequestSerializer = VinListRequestSerializer  # the same body: one component in the schema
 
 
 class ReportSerializer(serializers.Serializer):

@@ -3,9 +3,8 @@ the Postman collection."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from oauth2_provider.views import TokenView
 
-from vehicles.api import docs, schema, views  # noqa: F401 (schema registers the auth scheme
+from vehicles.api import docs, schema, token, views  # noqa: F401 (schema registers the auth scheme)
 
 # (route, view, name): the same routes in every version, in the order a client would use them.
 ROUTES = [
@@ -22,12 +21,25 @@ ROUTES = [
 ]
 
 
+def other_slash(route):
+    """The same route with its trailing slash added or dropped."""
+    return route[:-1] if route.endswith("/") else f"{route}/"
+
+
 def version_patterns(version):
-    return [path(route, views.view_for(view, version), name=name) for route, view, name in ROUTES]
+    """Each route as SPEC.md writes it, then the same route with the trailing slash added or dropped, answered
+    by the same view (not by a redirect: Django's APPEND_SLASH turns a POST into a 301 that clients replay as a
+    GET, or a 500 with DEBUG on). Only the first is in the schema. A route's other form comes right after it, so
+    `…/vehicles/disable/` reaches disable before `…/vehicles/<vin>/` could take it."""
+    patterns = []
+    for route, view, name in ROUTES:
+        patterns.append(path(route, views.view_for(view, version), name=name))
+        patterns.append(path(other_slash(route), views.view_for(view, version, in_schema=False)))
+    return patterns
 
 
 urlpatterns = [
-    path("oauth/token/", TokenView.as_view(), name="api-token"),
+    path("oauth/token/", token.ThrottledTokenView.as_view(), name="api-token"),
     path("v1/", include((version_patterns("v1"), "api-v1"))),
     path("v2/", include((version_patterns("v2"), "api-v2"))),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

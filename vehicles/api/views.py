@@ -15,15 +15,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
-from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from vehicles.api import serializers as s
 from vehicles.api.auth import by, workspace_of
 from vehicles.api.errors import ApiError
+from vehicles.api.pagination import KeysetPagination, PageQuerySerializer
 from vehicles.choices import Event, Status
 from vehicles.filters import VehicleFilterSet
 from vehicles.importing.engine import Entry, Outcome, add_vehicles
@@ -73,7 +72,7 @@ def apply_event(workspace, raw_vins, event, who, version):
         try:
             vin = validate_vin(raw)
         except InvalidVin as exc:
-            results[i] = _result(version, str(raw), False, err=error("invalid_vin", str(exc)))
+            results[i] = _result(version, shown(raw), False, err=error("invalid_vin", str(exc)))
             continue
         if vin in first_at:
             message = f"VIN {vin} is repeated in this request (first at position {first_at[vin] + 1})"
@@ -113,7 +112,9 @@ def upload(workspace, raw_entries, who, version):
         try:
             vin = validate_vin(str(raw["vin"]))
         except InvalidVin as exc:
-            results[i] = _result(version, str(raw["vin"]), False, err=error("invalid_vin", str(exc)), outcome="invalid")
+            results[i] = _result(
+                version, shown(raw["vin"]), False, err=error("invalid_vin", str(exc)), outcome="invalid"
+            )
             continue
         try:
             odometer, unit = parse_odometer(raw.get("odometer"), raw.get("odometer_unit"))
@@ -127,7 +128,7 @@ def upload(workspace, raw_entries, who, version):
                     vin=vin,
                     odometer=odometer,
                     odometer_unit=unit,
-                    make_name=_text(raw.get("make"), allow_null=True) or "",
+                    make_name=raw.get("make") or "",
                 ),
             )
         )
@@ -151,78 +152,18 @@ def upload(workspace, raw_entries, who, version):
     return _summary(results)
 
 
-# --- Bodies: checked by hand, as DRF's nested serializers take about a second for 10,000 entries. The
-# serializers in serializers.py describe the same shapes for the schema. ---
-
-MAX_TEXT = 100
+# --- Bodies: validated by the serializers the schema is generated from (a 400 for the whole call otherwise) ---
 
 
-def _invalid(message, details):
-    raise ApiError(400, "invalid_request", message, details=details)
+def valid_body(serializer_class, data):
+    body = serializer_class(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data["vins"]
 
 
-def _vins_list(data):
-    if not isinstance(data, dict) or "vins" not in data:
-        _invalid("vins: This field is required.", {"vins": ["This field is required."]})
-    vins = data["vins"]
-    limit = settings.API_VIN_LIMIT
-    if not isinstance(vins, list):
-        _invalid("vins: Expected a list of items.", {"vins": ["Expected a list of items."]})
-    if not vins:
-        _invalid("vins: This list may not be empty.", {"vins": ["This list may not be empty."]})
-    if len(vins) > limit:
-        message = f"Ensure this field has no more than {limit} elements (it has {len(vins):,})."
-        _invalid(f"vins: {message}", {"vins": [message]})
-    return vins
-
-
-def _text(value, allow_null=False):
-    """The value as text if it is a scalar a client may send for a text field; None if it may not."""
-    if value is None:
-        return "" if allow_null else None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    return str(value)
-
-
-def upload_body(data):
-    """The upload entries, or a 400 naming each entry that has the wrong shape (nothing is added then)."""
-    entries = _vins_list(data)
-    problems = {}
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            problems[str(i)] = {"non_field_errors": ["Expected an object with a vin."]}
-            continue
-        errors = {}
-        vin = _text(entry.get("vin"))
-        if "vin" not in entry:
-            errors["vin"] = ["This field is required."]
-        elif vin is None or len(vin) > MAX_TEXT or "\x00" in vin:
-            errors["vin"] = [f"Expected text of at most {MAX_TEXT} characters."]
-        for name in ("odometer_unit", "make"):
-            value = _text(entry.get(name), allow_null=True)
-            if value is None or len(value) > MAX_TEXT or "\x00" in value:
-                errors[name] = [f"Expected text of at most {MAX_TEXT} characters, or null."]
-        if isinstance(entry.get("odometer"), list | dict):
-            errors["odometer"] = ["Expected a whole number, or null."]
-        if errors:
-            problems[str(i)] = errors
-    if problems:
-        first = next(iter(problems))
-        _invalid(f"vins: entry {int(first) + 1} and {len(problems) - 1} other(s) malformed", {"vins": problems})
-    return entries
-
-
-def vin_list_body(data):
-    """The VINs of a remove / enable / disable / report body, as text, or a 400."""
-    vins = _vins_list(data)
-    texts = [_text(vin) for vin in vins]
-    problems = {
-        str(i): ["Expected a VIN as text."] for i, text in enumerate(texts) if text is None or len(text) > MAX_TEXT
-    }
-    if problems:
-        _invalid(f"vins: {len(problems)} item(s) are not VINs as text", {"vins": problems})
-    return texts
+def shown(text):
+    """Text as sent, safe to answer in JSON and to store in PostgreSQL: lone surrogates and NUL as escapes."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 # --- Filters of the vehicle list: the FilterSet the VIN table uses; v1's status words are translated first ---
@@ -265,21 +206,8 @@ def filter_vehicles(queryset, params, version):
     return queryset.filter(status__in=statuses) if statuses is not None else queryset
 
 
-class VehiclePages(CursorPagination):
-    ordering = ("-status_changed_at", "-id")
-    page_size = 100
-    page_size_query_param = "limit"
-    max_page_size = 1000
-    cursor_query_param = "cursor"
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise ApiError(400, "invalid_parameter", "cursor is not valid: use the `next` link as given") from None
-
-    def get_paginated_response(self, data):
-        return Response({"vehicles": data, "next": self.get_next_link()})
+# The list's order: newest change first, `id` making it unique (keyset pagination needs a unique order).
+VEHICLE_ORDER = ("-status_changed_at", "-id")
 
 
 # --- Views ---
@@ -330,13 +258,14 @@ class VehicleCollectionView(ApiView):
             request.query_params,
             self.api_version,
         )
-        pages = VehiclePages()
+        pages = KeysetPagination(VEHICLE_ORDER)
         page = pages.paginate_queryset(queryset, request, view=self)
-        return pages.get_paginated_response(self.ser.Vehicle(page, many=True).data)
+        answer = {"vehicles": page, "next": pages.next_link(request)}
+        return Response(self.ser.VehicleList(answer).data)
 
     def post(self, request):
-        entries = upload_body(request.data)
-        return Response(upload(workspace_of(request), entries, by(request), self.api_version))
+        entries = valid_body(s.UploadRequestSerializer, request.data)
+        return Response(self.ser.BulkAnswer(upload(workspace_of(request), entries, by(request), self.api_version)).data)
 
 
 class VehicleDetailView(ApiView):
@@ -348,8 +277,9 @@ class VehicleEventView(ApiView):
     event = None
 
     def post(self, request):
-        vins = vin_list_body(request.data)
-        return Response(apply_event(workspace_of(request), vins, self.event, by(request), self.api_version))
+        vins = valid_body(s.VinListRequestSerializer, request.data)
+        answer = apply_event(workspace_of(request), vins, self.event, by(request), self.api_version)
+        return Response(self.ser.BulkAnswer(answer).data)
 
 
 class VehicleRemoveView(VehicleEventView):
@@ -385,25 +315,13 @@ def _gated(request, vin, ask=gate.vehicle_for_data):
         raise ApiError(403, exc.code, str(exc)) from None
 
 
-# ReadingSerializer's fields, built once: a serializer per request deep-copies its fields, which costs more than
-# using them. `_reading_data` is what ReadingSerializer(reading).data gives (None stays None, as in DRF).
-READING_FIELDS = [(name, field.to_representation) for name, field in s.ReadingSerializer().fields.items()]
-
-
-def _reading_data(reading):
-    return {
-        name: None if (value := getattr(reading, name)) is None else represent(value)
-        for name, represent in READING_FIELDS
-    }
-
-
 class VehicleStatusDataView(ApiView):
     throttle_scope = "status"
 
     def get(self, request, vin):
         # The gate and the latest reading (from the provider within the request when stale), in one query.
         vehicle, reading = _gated(request, vin, gate.status_data)
-        return Response({"vin": vehicle.vin, "reading": _reading_data(reading) if reading else None})
+        return Response(s.VehicleStatusDataSerializer({"vin": vehicle.vin, "reading": reading}).data)
 
 
 class VehicleHistoryDataView(ApiView):
@@ -423,14 +341,8 @@ class VehicleHistoryDataView(ApiView):
         if start > end:
             raise ApiError(400, "invalid_parameter", "from must not be after to")
         readings = list(gate.readings(vehicle, start, end)[:HISTORY_MAX_READINGS])
-        return Response(
-            {
-                "vin": vehicle.vin,
-                "from": start.isoformat(),
-                "to": end.isoformat(),
-                "readings": s.ReadingSerializer(readings, many=True).data,
-            }
-        )
+        answer = {"vin": vehicle.vin, "from": start, "to": end, "readings": readings}
+        return Response(s.HistoryDataSerializer(answer).data)
 
 
 def report_state(report):
@@ -462,11 +374,11 @@ class ReportCreateView(ApiView):
     throttle_scope = "reports"
 
     def post(self, request):
-        vins = vin_list_body(request.data)
+        vins = valid_body(s.ReportRequestSerializer, request.data)
         report = StatusReport.objects.create(
             workspace=workspace_of(request),
             requested_by=request.user.name,
-            vins=[normalise_vin(v) for v in vins],
+            vins=[shown(normalise_vin(v)) for v in vins],
             expires_at=timezone.now() + dt.timedelta(days=settings.API_REPORT_DAYS),
         )
         transaction.on_commit(lambda: build_status_report.enqueue(str(report.pk)))
@@ -503,9 +415,24 @@ class ReportDownloadView(ReportView):
 # --- The schema of each view, per version ---
 
 VIN_PARAM = OpenApiParameter(
-    "vin", OpenApiTypes.STR, OpenApiParameter.PATH, description="The VIN.", pattern=VIN_PATTERN.strip("^$")
+    "vin", OpenApiTypes.STR, OpenApiParameter.PATH, description="The VIN (17 or 16 characters).", pattern=VIN_PATTERN
 )
 REPORT_PARAM = OpenApiParameter("report_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's id.")
+
+
+EXAMPLE_CODES = {
+    400: "invalid_request",
+    401: "not_authenticated",
+    403: "vehicle_disabled",
+    404: "vehicle_not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "report_not_ready",
+    410: "report_expired",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 def _errors(*codes):
@@ -515,6 +442,7 @@ def _errors(*codes):
         403: "Not allowed",
         404: "Not found (also for a VIN of another workspace)",
         405: "Method not allowed",
+        406: "The Accept header asks for something other than JSON",
         409: "Not ready yet",
         410: "Expired",
         413: "Body too large",
@@ -525,9 +453,13 @@ def _errors(*codes):
         code: OpenApiResponse(
             s.ErrorSerializer,
             description=descriptions[code],
-            examples=[OpenApiExample(f"Error {code}", value={"code": "…", "message": "…"})],
+            examples=[
+                OpenApiExample(
+                    f"Error {code}", value={"code": EXAMPLE_CODES[code], "message": descriptions[code] + "."}
+                )
+            ],
         )
-        for code in (401, 405, 429, *codes)
+        for code in (401, 405, 406, 429, *codes)
     }
 
 
@@ -546,15 +478,41 @@ OPERATION_IDS = {
 }
 
 
+DESCRIPTIONS = {
+    "list_vehicles": "The workspace's vehicles, newest status change first, with the VIN table's filters. Keyset "
+    "pagination: follow `next` (or pass its `cursor`) until it is null; every vehicle is listed exactly once.",
+    "upload_vehicles": "Adds up to 10,000 VINs through the import engine, each validated as the upload form does. "
+    "Answered per VIN in the order sent (`outcome`: added, re-added, duplicate, repeated, invalid); one bad VIN "
+    "never fails the others. A malformed body is a 400 and adds nothing.",
+    "get_vehicle": "One vehicle of the workspace with its status history, newest first. A VIN of another "
+    "workspace answers 404, exactly as an unknown one.",
+    "disable_vehicles": "Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
+    "enable_vehicles": "Requests consent again: Disabled or Error → Pending (the approval chain runs again); "
+    "answered per VIN.",
+    "remove_vehicles": "Deletes VINs the status machine allows to be deleted; answered per VIN.",
+    "get_vehicle_status": "The latest reading of an Enabled VIN, fetched from the provider within the request "
+    "when none is fresh enough. 403 `vehicle_disabled` / `vehicle_not_enabled` otherwise; 404 when unknown.",
+    "get_vehicle_history": "Readings between `from` and `to` (default: the 7 days up to now), newest first, at "
+    "most 10,000. The data gate is asked first.",
+    "create_status_report": "Asks for a CSV status report of up to 10,000 VINs, built by the task worker; answers "
+    "202 at once with the report and its `Location`.",
+    "get_report": "A report's state (`pending`, `running`, `completed`, `failed`, `expired`) and, when "
+    "completed, its `download` link.",
+    "download_report": "The completed report as CSV: 409 until it is completed, 410 once it has expired.",
+}
+
+
 def _schemas(view, version):
     return {
-        method: _with_operation_id(decorator, f"{version}_{OPERATION_IDS[view, method]}")
+        method: _with_operation_id(decorator, version, OPERATION_IDS[view, method])
         for method, decorator in _schema_decorators(view, version).items()
     }
 
 
-def _with_operation_id(decorator, operation_id):
-    return lambda function: extend_schema(operation_id=operation_id)(decorator(function))
+def _with_operation_id(decorator, version, name):
+    return lambda function: extend_schema(operation_id=f"{version}_{name}", description=DESCRIPTIONS[name])(
+        decorator(function)
+    )
 
 
 def _schema_decorators(view, version):
@@ -574,8 +532,7 @@ def _schema_decorators(view, version):
                     OpenApiParameter(
                         "updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."
                     ),
-                    OpenApiParameter("cursor", OpenApiTypes.STR, description="From the previous page's `next`."),
-                    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 1 to 1000 (default 100)."),
+                    PageQuerySerializer,
                 ],
                 responses={200: ser.VehicleList, **_errors(400)},
             ),
@@ -664,10 +621,12 @@ def _schema_decorators(view, version):
     raise ValueError(view)
 
 
-def view_for(view, version):
-    """The view class of one version: same code, that version's statuses and schema."""
+def view_for(view, version, in_schema=True):
+    """The view class of one version: same code, that version's statuses and schema (none if not in_schema)."""
     cls = type(f"{view.__name__}{version.upper()}", (view,), {"api_version": version})
     for method, decorator in _schemas(view, version).items():
+        if not in_schema:
+            decorator = extend_schema(exclude=True)
         setattr(cls, method, decorator(_copy(getattr(view, method))))
     return cls.as_view()
 

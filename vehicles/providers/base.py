@@ -1,7 +1,7 @@
 """The provider interface: what a carmaker integration implements, and what it answers.
 
 A provider is chosen per make by the setting VEHICLE_PROVIDERS (see `vehicles.providers.provider_for`). The
-approval chain (`vehicles.chain`) is its only caller for enablement and withdrawal; the data gate
+approval chain (`vehicles.tasks.approvals`) is its only caller for enablement and withdrawal; the data gate
 (`vehicles.readings.gate`) and the periodic poll call `fetch_status`. Providers never touch the database: they answer,
 the chain records.
 """

@@ -186,6 +186,12 @@ class ClockNow(Now):
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template="CLOCK_TIMESTAMP()", **extra_context)
 
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Six fractional digits, as Django writes datetimes on SQLite (which compares them as text): SQLite's %f
+        # gives three, and "…01.123" would sort before "…01.123000", the same instant read back by a cursor.
+        template = "STRFTIME('%%%%Y-%%%%m-%%%%d %%%%H:%%%%M:%%%%f000', 'NOW')"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
 
 # What entering Pending resets: the whole approval chain runs again, from the start SPEC.md gives a fresh upload.
 ENTERING_PENDING = dict(
