@@ -168,7 +168,7 @@ def test_an_unreachable_cache_lets_requests_through_with_a_warning(api, hourly_l
     }
     with override_settings(CACHES=unreachable), caplog.at_level(logging.WARNING, "vehicles.api.throttling"):
         assert [api.get(V2).status_code for _ in range(5)] == [200] * 5
-    assert "Rate-limit cache unreachable" in caplog.text
+    assert "API throttle not applied: the cache is unreachable" in caplog.text
 
 
 # --- The token endpoint ---
