@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.deploy.processes import free_port, url_of_test_database
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -39,18 +41,6 @@ pytestmark = [
 
 sys.path.insert(0, str(ROOT / "deploy"))
 from render_nginx import render  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def url_of_test_database():
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def get(port, path=PAGE, timeout=1.0):

@@ -13,7 +13,6 @@ PostgreSQL only: the workers are separate processes and must see the test databa
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,9 +27,11 @@ from django.urls import reverse
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from tests.deploy.processes import free_port, url_of_test_database
 from tests.factories import new_vin
 from vehicles.importing import jobs as import_jobs
 from vehicles.models import ImportJob, Vehicle
+from vehicles.tasks import imports
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -44,18 +45,6 @@ pytestmark = [
         "(runs on PostgreSQL)",
     ),
 ]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def url_of_test_database():
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def worker_env(database_url, media_root, **extra):
@@ -120,7 +109,7 @@ def test_a_worker_killed_mid_import_is_replaced_and_the_import_ends_exactly(
         workspace=workspace, created_by=manager, source=ImportJob.Source.CSV, filename="big.csv", total_rows=ROWS
     )
     job.file.save(f"{job.pk}.csv", ContentFile(text.encode()), save=True)
-    import_jobs.enqueue(job)
+    imports.enqueue(job)
     env = worker_env(url_of_test_database(), settings.MEDIA_ROOT)
     log = open(tmp_path / "workers.log", "w+")  # noqa: SIM115
     first = start_worker(env, "doomed-1", log)
