@@ -6,14 +6,12 @@ range scan whatever the number of vehicles.
 """
 
 import django_tables2 as tables
-from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from fleet.paginators import CappedCountPaginator
 from vehicles.models import Vehicle
 
 PER_PAGE = 50
-# Where no kept count answers a filter (a VIN prefix, a date), at most this many rows are counted.
-COUNT_CAP = 10_000
 
 
 class VehicleTable(tables.Table):
@@ -31,28 +29,28 @@ class VehicleTable(tables.Table):
         order_by_field = "sort"
 
 
-class VehiclePaginator(Paginator):
-    """Pages of an ordered queryset with a total that is given (from the kept counts) or counted up to a cap.
+class VehiclePaginator(CappedCountPaginator):
+    """Pages of an ordered queryset with a total that is given (from the kept counts) or, where no kept count
+    answers a filter (a VIN prefix, a date), counted up to the cap (CappedCountPaginator's, as in the admin).
 
     A page is read in two steps: the ids of the page, from the index alone, then those rows. Past the middle
     of an exactly known total, the ids are read from the other end, so the last page is as cheap as the first.
     """
 
-    def __init__(self, queryset, per_page=PER_PAGE, count=None, cap=COUNT_CAP):
+    def __init__(self, queryset, per_page=PER_PAGE, count=None, cap=None):
         super().__init__(queryset, per_page)
         self.known_count = count
-        self.cap = cap
+        if cap is not None:
+            self.cap = cap
 
     @cached_property
     def count(self):
-        if self.known_count is not None:
-            return self.known_count
-        return self.object_list[: self.cap + 1].count()
+        return self.known_count if self.known_count is not None else super().count
 
     @property
     def capped(self):
         """True when the total is only known to be above the cap."""
-        return self.known_count is None and self.count > self.cap
+        return self.known_count is None and super().capped
 
     def page(self, number):
         number = self.validate_number(number)
