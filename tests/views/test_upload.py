@@ -62,7 +62,7 @@ def test_the_example_file_imports_cleanly(workspace, bmw_active):
     from vehicles.status.machine import By
 
     job = ImportJob.objects.create(workspace=workspace, source=ImportJob.Source.CSV)
-    example = Path(__file__).resolve().parent.parent / "static" / "fleet" / "example.csv"
+    example = Path(__file__).resolve().parents[2] / "static" / "fleet" / "example.csv"
     with open(example, "rb") as binary:
         summary = jobs.import_file(job, binary, By.system("test"))
 

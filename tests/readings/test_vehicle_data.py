@@ -100,7 +100,7 @@ def test_the_simulated_provider_is_the_default_for_every_make(settings):
 def test_a_make_can_have_its_own_provider(settings):
     settings.VEHICLE_PROVIDERS = {
         "default": "vehicles.providers.simulated.SimulatedProvider",
-        "tesla": "tests.test_gate.SlowProvider",
+        "tesla": "tests.readings.test_gate.SlowProvider",
     }
 
     assert provider_for("Tesla").name == "slow"

@@ -257,7 +257,7 @@ class BrokenProvider:
 def test_a_provider_with_a_bug_is_treated_as_a_failure_and_never_leaves_a_vin_pending(
     workspace, bmw_active, simulated, settings
 ):
-    settings.VEHICLE_PROVIDERS = {"default": "tests.test_chain.BrokenProvider"}
+    settings.VEHICLE_PROVIDERS = {"default": "tests.tasks.test_approvals.BrokenProvider"}
     vehicle = add_vehicle(workspace)
 
     run_worker()

@@ -130,7 +130,7 @@ def test_when_the_provider_fails_the_stored_reading_is_answered(make_vehicle, wo
 
 
 def test_a_provider_slower_than_the_timeout_is_not_waited_for(make_vehicle, workspace, settings):
-    settings.VEHICLE_PROVIDERS = {"default": "tests.test_gate.SlowProvider"}
+    settings.VEHICLE_PROVIDERS = {"default": "tests.readings.test_gate.SlowProvider"}
     vehicle = make_vehicle(Status.ENABLED)
 
     started = timezone.now()
