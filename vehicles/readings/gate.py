@@ -93,7 +93,7 @@ def _status_data_sql(vendor):
 
     Written as SQL (table and column names from the models) and built once per database vendor, because it runs
     on every Get Vehicle Status request and the ORM's compilation of the equivalent querysets costs several times
-    more than running them; run by hot_queries.fetch_one (planned once per connection on PostgreSQL).
+    more than running them; run by status_query.fetch_one (planned once per connection on PostgreSQL).
     """
     q = connection.ops.quote_name
     vehicle, reading, make = Vehicle._meta, Reading._meta, Make._meta

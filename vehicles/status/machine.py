@@ -5,8 +5,8 @@ module what is allowed and ask it to make the change; no status, approval or his
 A change is one conditional UPDATE (`WHERE status IN sources`), so two people acting on the same VIN at once can
 never both succeed where only one transition is allowed; its time is the database's clock read after the row
 lock (`clock_timestamp()` on PostgreSQL; SQLite's writers are serialised before the statement runs), and the
-history rows take their `at` from the updated rows, so history order is change order. The rows it touched are read
-back through a token written by the same UPDATE, and their history rows are bulk-inserted in the same transaction.
+history rows take their `at` from the updated rows, so history order is change order. The changed rows come back
+from the same statement (`UPDATE … RETURNING`), and their history rows are bulk-inserted in the same transaction.
 
 Uploads are the one event that creates rows: `Uploads` writes new vehicles and their history with the database's
 fastest bulk path and brings deleted ones back through `apply(Event.UPLOAD, …)`.
