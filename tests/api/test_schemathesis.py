@@ -1,7 +1,10 @@
 """Schemathesis against the live schema: no server error and no answer that breaks the schema, for every
 operation of both versions, with valid and with invalid data (bounded: a few examples per operation)."""
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -66,3 +69,46 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breaking_answer(
     assert time.monotonic() - started < 90
     for label in ("GET /api/v1/vehicles/{vin}/status", "GET /api/v2/vehicles/{vin}/history"):
         assert (label, 200) in reached, sorted(set(reached))
+
+
+def test_schemathesis_cli_with_every_check_and_every_phase(
+    live_server, workspace, make_vehicle, fast_hashing, tmp_path
+):
+    """The schemathesis command line as an integrator runs it: `--checks all` (negative data rejected, auth
+    enforced, ignored auth, use after free, ensure resource availability …), every phase including the stateful
+    one that follows the schema's links, both versions, against a live server seeded with every status."""
+    for status in Status.values:
+        make_vehicle(status)
+    token = token_for(ApiClient.issue(workspace, "Schemathesis CLI")[0])
+    junit = tmp_path / "junit.xml"
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("schemathesis")),
+            "--config-file",
+            str(Path(__file__).with_name("schemathesis.toml")),
+            "run",
+            f"{live_server.url}/api/schema/",
+            "--checks",
+            "all",
+            "--phases",
+            "examples,coverage,fuzzing,stateful",
+            "--max-examples",
+            "10",
+            "--generation-deterministic",
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--request-timeout",
+            "20",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(junit),
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,  # its own cache directory stays out of the checkout
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "No issues found" in result.stdout or "passed" in result.stdout, result.stdout[-3000:]

@@ -33,8 +33,10 @@ class PageQuerySerializer(serializers.Serializer):
 
     cursor = serializers.CharField(
         required=False,
+        allow_blank=True,
         max_length=500,
-        help_text="Opaque position from the previous page's `next` (its `cursor` parameter). Omit for the first page.",
+        help_text="Opaque position from the previous page's `next` (its `cursor` parameter). Omit it, or leave it "
+        "empty, for the first page.",
     )
     limit = serializers.IntegerField(
         required=False,

@@ -4,7 +4,7 @@ plus `detailed_status`; v2 speaks the new ones. `for_version(v)` gives the seria
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
@@ -102,13 +102,36 @@ class ResultErrorSerializer(serializers.Serializer):
 # --- Requests (the same in both versions): the views validate bodies with these, and the schema is built from them ---
 
 
-class VinText(serializers.CharField):
+class StrictText(serializers.CharField):
+    """Text and only text: DRF's CharField turns a number into its digits (`0` → "0"), which the schema's
+    `type: string` does not allow."""
+
+    default_error_messages = {"not_text": "Expected text, not {kind}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text", kind=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class OptionalText(StrictText):
+    """A short optional text of an upload entry (make, odometer unit): no NUL character (the schema's pattern says
+    so), judged per VIN by the import engine."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(required=False, allow_null=True, allow_blank=True, max_length=MAX_TEXT)
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(r"^[^\x00]*$", "Null characters are not allowed."))
+
+
+class VinText(StrictText):
     """A VIN as sent: text of at most 100 characters. Which characters make a VIN is the import engine's rule
     (`vins.validate_vin`), answered per VIN (`invalid_vin`): so NUL and lone surrogates are not refused here for the
     whole body, as DRF's CharField would."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", MAX_TEXT)
+        kwargs.setdefault("allow_blank", True)  # a blank VIN is answered per VIN, as every other invalid one
         kwargs.setdefault("help_text", f"16 or 17 characters matching {VIN_PATTERN}; checked per VIN.")
         super().__init__(**kwargs)
         self.validators = [
@@ -153,10 +176,8 @@ class UploadEntrySerializer(serializers.Serializer):
 
     vin = VinText()
     odometer = OdometerField()
-    odometer_unit = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=MAX_TEXT, help_text="km (default) or mi."
-    )
-    make = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=MAX_TEXT)
+    odometer_unit = OptionalText(help_text="km (default) or mi.")
+    make = OptionalText(help_text="The maker's name; by default the maker behind the VIN's first three characters.")
 
     class Meta:
         ref_name = "UploadEntry"

@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.views import TokenView
@@ -64,6 +65,11 @@ def prune_tokens(client_id):
 
 class ThrottledTokenView(TokenView):
     def post(self, request, *args, **kwargs):
+        try:
+            request.POST  # noqa: B018 (parse the body now: a malformed one is the client's mistake, not a 500)
+        except MultiPartParserError as error:
+            body = {"error": "invalid_request", "error_description": f"The request body cannot be read: {error}"}
+            return JsonResponse(body, status=400)
         client_id, address = client_id_of(request), client_address(request)
         wait = throttling.token_attempts_refused(client_id, address)
         if wait is not None:

@@ -191,10 +191,10 @@ def filter_vehicles(queryset, params, version):
     params = params.copy()
     if any("\x00" in value for _, values in params.lists() for value in values):
         raise ApiError(400, "invalid_parameter", "query parameters must not contain NUL characters")
-    if params.get("updated_since"):
+    if "updated_since" in params:  # present but empty is a mistake too: the schema says date-time
         params["updated_since"] = _parse_instant("updated_since", params["updated_since"]).isoformat()
     statuses = None
-    if version == "v1" and params.get("status"):
+    if version == "v1" and "status" in params:  # present but empty is a mistake: the schema lists the values
         statuses = s.statuses_for_filter(params.pop("status")[0], version)
         if statuses is None:
             raise ApiError(400, "invalid_parameter", f"status must be one of {', '.join(s.V1_STATUSES)}")
