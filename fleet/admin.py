@@ -45,5 +45,5 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected credentials")
     def revoke(self, request, queryset):
         for client in queryset.select_related("application"):
-            client.revoke()
+            client.revoke("operator", request.user.get_username())
         self.message_user(request, f"{queryset.count()} credential(s) revoked.", messages.SUCCESS)

@@ -67,7 +67,7 @@ def revoke(request, slug, client_id):
     workspace, _ = get_workspace_for(request.user, slug, write=True)
     client = get_object_or_404(ApiClient, workspace=workspace, pk=client_id)
     if client.revoked_at is None:
-        client.revoke()
+        client.revoke("user", request.user.get_username())
         messages.success(request, f"Credentials “{client.name}” revoked: their tokens no longer work.")
     else:
         messages.info(request, f"Credentials “{client.name}” were already revoked.")

@@ -1,8 +1,11 @@
 """The workspace side: workspaces, their members, vehicle makes and their activation, API credentials."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
+
+from events import log
+from events.models import EventType
 
 
 class Role(models.TextChoices):
@@ -149,17 +152,31 @@ class ApiClient(models.Model):
             skip_authorization=True,
         )
         application.full_clean(exclude=["user", "redirect_uris", "post_logout_redirect_uris"])
-        application.save()
-        client = cls.objects.create(workspace=workspace, name=name, application=application, created_by=created_by)
+        with transaction.atomic():
+            application.save()
+            client = cls.objects.create(workspace=workspace, name=name, application=application, created_by=created_by)
+            actor, actor_name = ("user", created_by.get_username()) if created_by else ("operator", "command line")
+            client.record(EventType.API_CLIENT_CREATED, actor, actor_name)
         return client, secret
 
-    def revoke(self):
+    def record(self, type, actor, actor_name):
+        log.record(
+            self.workspace_id,
+            type,
+            {"client_id": self.client_id, "name": self.name},
+            actor=actor,
+            actor_name=actor_name,
+        )
+
+    def revoke(self, actor="user", actor_name=""):
         """Revoke the credentials: their tokens stop working at once and no new token is issued."""
         from django.utils import timezone
 
         if self.revoked_at is None:
-            self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
+            with transaction.atomic():
+                if ApiClient.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
+                    self.record(EventType.API_CLIENT_REVOKED, actor, actor_name)
+            self.refresh_from_db(fields=["revoked_at"])
         from oauth2_provider.models import get_access_token_model
 
         get_access_token_model().objects.filter(application=self.application).delete()

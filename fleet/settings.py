@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "fleet",
+    "events",
     "vehicles",
     "csp",
     "axes",  # last, as django-axes asks
@@ -263,6 +264,11 @@ PERMISSIONS_POLICY = (
 )
 
 # --- Background tasks: django-tasks with the database backend; `manage.py db_worker` runs them ---
+# The change log (events/, docs/webhooks.md): events older than EVENTS_RETENTION_DAYS are deleted by
+# `manage.py prune_events` (run it daily); the feed without a cursor starts EVENTS_FEED_DEFAULT_DAYS ago.
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 400)
+EVENTS_FEED_DEFAULT_DAYS = env_int("EVENTS_FEED_DEFAULT_DAYS", 7)
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Task workers (fleet/workers, docs/deploy.md "Task workers"): each writes a heartbeat every few seconds; a RUNNING
 # task whose worker has not been seen for WORKER_LOST_AFTER_SECONDS is enqueued again if its task is in
@@ -388,6 +394,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "v2 vehicle management", "description": "VINs of the workspace in the new statuses (v2)."},
         {"name": "v2 vehicle data", "description": "Status readings of Enabled VINs (v2)."},
         {"name": "v2 reports", "description": "Asynchronous status reports (v2)."},
+        {"name": "v2 events", "description": "The workspace's change log: every change, in order (v2)."},
     ],
     "CONTACT": {"name": "Fleet Vehicle Management", "url": "https://example.invalid/support"},
     "LICENSE": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},

@@ -53,6 +53,34 @@ def make_vehicle(workspace):
 __all__ = ["add_vehicle", "new_vin"]
 
 
+@pytest.fixture(autouse=True)
+def _events_invariant(request):
+    """After every test on the (non-transactional) test database: every history row has its event and every
+    event its rows (tests/events_invariant.py)."""
+    names = request.fixturenames
+    transactional = (
+        "transactional_db" in names
+        or "live_server" in names
+        or any(marker.kwargs.get("transaction") for marker in request.node.iter_markers("django_db"))
+    )
+    if transactional or not ("db" in names or request.node.get_closest_marker("django_db")):
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    from django.db import DatabaseError, connection
+
+    from tests import events_invariant
+
+    if connection.needs_rollback:
+        return  # the test ended inside a broken transaction: nothing can be read
+    try:
+        found = events_invariant.problems()
+    except DatabaseError:  # a test that takes the database away (tests/test_database_outage.py)
+        return
+    assert not found, "the change log's invariant is broken:\n" + "\n".join(found[:10])
+
+
 # --- Browser tests: pytest-playwright driving Debian's Chromium against pytest-django's live server ---
 import os  # noqa: E402
 from pathlib import Path  # noqa: E402

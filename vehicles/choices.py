@@ -24,6 +24,16 @@ STATUS_COLOURS = {
 DELETED = "deleted"
 HISTORY_STATUS_CHOICES = [*Status.choices, (DELETED, "Deleted")]
 
+# How API v1 (frozen for old clients) says each status; v2 and the events use the statuses themselves.
+V1_STATUS = {
+    Status.ENABLED: "Consented",
+    Status.PENDING: "Pending",
+    Status.INCOMPLETE: "Pending",
+    Status.DISABLED: "Revoked",
+    Status.ERROR: "Revoked",
+    DELETED: "Deleted",
+}
+
 
 class Event(models.TextChoices):
     UPLOAD = "upload", "Upload"

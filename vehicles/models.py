@@ -121,6 +121,17 @@ class StatusChange(models.Model):
     )
     actor_name = models.CharField(max_length=150, blank=True)
     reason = models.TextField(blank=True)
+    # The `vehicle.status_changed` event that carries this change (events/). Not indexed and not constrained:
+    # the event holds the change itself, and pruning old events (EVENTS_RETENTION_DAYS) leaves the history.
+    log_event = models.ForeignKey(
+        "events.Event",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="history",
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from vehicles.api.urls import ROUTES
+from vehicles.api.urls import ROUTES, V2_ROUTES
 from vehicles.vins import VIN_PATTERN
 
 
@@ -65,6 +65,7 @@ def test_the_postman_collection_has_a_token_request_that_stores_the_token(client
     assert 'pm.collectionVariables.set("access_token"' in "\n".join(first["event"][0]["script"]["exec"])
     assert collection["auth"]["bearer"][0]["value"] == "{{access_token}}"
     requests = [item["request"] for folder in collection["item"][1:] for item in folder["item"]]
-    assert len(requests) == 2 * sum(2 if view.__name__ == "VehicleCollectionView" else 1 for _, view, _ in ROUTES)
+    per_version = sum(2 if view.__name__ == "VehicleCollectionView" else 1 for _, view, _ in ROUTES)
+    assert len(requests) == 2 * per_version + len(V2_ROUTES)
     assert {v["key"] for v in collection["variable"]} >= {"baseUrl", "client_id", "client_secret", "vin"}
     assert collection["variable"][0]["value"] == "http://testserver"

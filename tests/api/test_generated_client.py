@@ -126,6 +126,15 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
         StatusReport.objects.filter(pk=report.id).update(state="completed", csv="vin\n", completed_at=timezone.now())
         assert call(reports, "download_report", report.id, expected=str).startswith("vin")
 
+    # v2 only: the change log holds what the calls above did, in the contract's shape.
+    page = op("v2_events.v2_list_events").sync_detailed(
+        client=client, after="evt_0", type_=[models.V2ListEventsTypeItem.VEHICLE_STATUS_CHANGED]
+    )
+    assert page.status_code == 200 and isinstance(page.parsed, models.EventPage), page.content[:300]
+    changes = [c for event in page.parsed.events for c in event.data.changes]
+    assert (fresh, "deleted") in {(c.vin, c.to_status.value) for c in changes}
+    called.add("v2_list_events")
+
     generated = {path.stem for path in (tmp_path / "fleet_client" / "api").glob("*/*.py") if path.stem != "__init__"}
     assert called == generated  # every operation of the schema was called
     shutil.rmtree(tmp_path / "fleet_client", ignore_errors=True)

@@ -63,7 +63,8 @@ def test_newman_runs_the_postman_collection_and_its_effects_hold(
     assert stats["assertions"]["failed"] == 0
     executions = run_report["executions"]
     codes = [(e["item"]["name"], e["response"]["code"]) for e in executions]
-    assert len(codes) == 23 + 8  # token, 11 operations per version, and 4 read-backs per version (pm.sendRequest)
+    # token, 11 operations per version and the v2 feed, and 4 read-backs per version (pm.sendRequest) and the feed's
+    assert len(codes) == 24 + 9
     assert codes[0] == ("Get token", 200)
     assert all(code != 401 for _, code in codes)  # every other request used the stored token
     passed = {a["assertion"] for e in executions for a in e.get("assertions", []) if not a.get("error")}
@@ -75,6 +76,8 @@ def test_newman_runs_the_postman_collection_and_its_effects_hold(
         "the latest reading of an Enabled VIN",
         "the readings between from and to",
         "the stored report is answered",
+        "the change log, oldest first",
+        "the feed holds the changes this run made: the VIN's removal",
     ):
         assert effect in passed, effect
     # What newman did, read from the database: the uploaded VIN was removed again (in v2, after its re-adding in

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from events.models import Event as LoggedEvent
 from fleet.models import Make
 from tests.factories import activate, add_vehicle, new_vin
 from vehicles.choices import DELETED, Actor, Event, Party, Status
@@ -225,7 +226,8 @@ def test_pending_vins_are_announced_after_commit(workspace, bmw_active, django_c
 
 def test_new_vehicle_ids_do_not_reuse_those_of_removed_rows(workspace):
     first = add_vehicle(workspace, new_vin("ZFF"))
-    Vehicle.all_objects.filter(pk=first.pk).delete()  # a hard delete (cascade), e.g. a workspace removed
+    Vehicle.all_objects.filter(pk=first.pk).delete()  # a hard delete (cascade), e.g. a workspace removed …
+    LoggedEvent.objects.filter(workspace=workspace).delete()  # … which takes its events with it
 
     [result] = add_vehicles(workspace, [Entry(vin=new_vin("ZFF"))], SYSTEM)
 

@@ -7,7 +7,8 @@ reading the vehicle back with `pm.sendRequest` where it changed something:
 
   list → upload `{{vin}}` (it exists afterwards) → get it → status and history of `{{enabled_vin_vN}}` (200s)
   → disable it (it reads Disabled) → enable it (it reads Pending) → remove `{{vin}}` (it answers 404)
-  → ask for a report (202 + Location; its id stored) → read it → download (409 until built, or the CSV).
+  → ask for a report (202 + Location; its id stored) → read it → download (409 until built, or the CSV)
+  → (v2) the events feed, oldest first, which holds the removal of `{{vin}}` (read after `{{events_after}}`).
 
 Variables: baseUrl, client_id, client_secret, vin (a VIN of a make not activated, so that it uploads as
 Incomplete and can be removed; uploaded in v1, re-added in v2), enabled_vin_v1 and enabled_vin_v2 (two Enabled
@@ -175,6 +176,33 @@ if (pm.response.code === 202) {
     pm.expect([200, 409]).to.include(pm.response.code);
 });""",
     ),
+    "list_events": (
+        None,
+        None,
+        """pm.test("the change log, oldest first", function () {
+    pm.response.to.have.status(200);
+    const body = pm.response.json();
+    pm.expect(body).to.have.all.keys("events", "next");
+    const seqs = body.events.map(function (e) { return parseInt(e.id.slice(4), 10); });
+    pm.expect(seqs).to.eql(seqs.slice().sort(function (a, b) { return a - b; }));
+});
+pm.sendRequest({
+    url: pm.collectionVariables.get("baseUrl") + "/api/v2/events/?type=vehicle.status_changed&after="
+        + (pm.collectionVariables.get("events_after") || "evt_0"),
+    header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token")},
+}, function (err, res) {
+    pm.test("the feed holds the changes this run made: the VIN's removal", function () {
+        pm.expect(err).to.eql(null);
+        let removed = false;
+        res.json().events.forEach(function (e) {
+            e.data.changes.forEach(function (c) {
+                if (c.vin === pm.variables.get("vin") && c.to_status === "deleted") { removed = true; }
+            });
+        });
+        pm.expect(removed).to.eql(true);
+    });
+});""",
+    ),
 }
 ORDER = list(SCENARIO)
 WORDS = {
@@ -284,6 +312,7 @@ def collection_from_schema(schema, base_url="http://127.0.0.1:8000"):
             {"key": "enabled_vin_v1", "value": ""},
             {"key": "enabled_vin_v2", "value": ""},
             {"key": "report_id", "value": ZERO_UUID},
+            {"key": "events_after", "value": "evt_0"},
         ],
         "item": [token_request()]
         + [

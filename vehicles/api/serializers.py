@@ -10,19 +10,12 @@ from rest_framework import serializers
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from vehicles.api.errors import ERROR_CODES
-from vehicles.choices import DELETED, OdometerUnit, Status
+from vehicles.choices import DELETED, V1_STATUS, OdometerUnit, Status
 from vehicles.vins import ODOMETER_MAX, VIN_PATTERN
 
 VERSIONS = ("v1", "v2")
 
 # SPEC.md's v1 mapping: Enabled → Consented; Pending, Incomplete → Pending; Disabled, Error → Revoked.
-V1_STATUS = {
-    Status.ENABLED: "Consented",
-    Status.PENDING: "Pending",
-    Status.INCOMPLETE: "Pending",
-    Status.DISABLED: "Revoked",
-    Status.ERROR: "Revoked",
-}
 V1_STATUSES = ["Consented", "Pending", "Revoked"]
 V1_FILTER = {
     "consented": [Status.ENABLED],
@@ -40,7 +33,7 @@ def speak(status, version):
     if not status:
         return None
     if version == "v1":
-        return "Deleted" if status == DELETED else V1_STATUS[status]
+        return V1_STATUS[status]
     return status
 
 

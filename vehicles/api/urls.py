@@ -4,7 +4,7 @@ the Postman collection."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from vehicles.api import docs, schema, token, views  # noqa: F401 (schema registers the auth scheme)
+from vehicles.api import docs, events, schema, token, views  # noqa: F401 (schema registers the auth scheme)
 
 # (route, view, name): the same routes in every version, in the order a client would use them.
 ROUTES = [
@@ -18,6 +18,12 @@ ROUTES = [
     ("reports/vehicles-status", views.ReportCreateView, "report-create"),
     ("reports/<uuid:report_id>", views.ReportView, "report"),
     ("reports/<uuid:report_id>/download", views.ReportDownloadView, "report-download"),
+]
+
+
+# v2 only (SPEC.md: new API features live in v2): (route, view class, name), each with its own schema.
+V2_ROUTES = [
+    ("events/", events.EventFeedView, "events"),
 ]
 
 
@@ -35,6 +41,10 @@ def version_patterns(version):
     for route, view, name in ROUTES:
         patterns.append(path(route, views.view_for(view, version), name=name))
         patterns.append(path(other_slash(route), views.view_for(view, version, in_schema=False)))
+    if version == "v2":
+        for route, view, name in V2_ROUTES:
+            patterns.append(path(route, view.as_view(), name=name))
+            patterns.append(path(other_slash(route), type(view.__name__, (view,), {"schema": None}).as_view()))
     return patterns
 
 

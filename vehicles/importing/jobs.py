@@ -13,9 +13,11 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from events import log
+from events.models import EventType
 from vehicles import bulk
 from vehicles.choices import Status
 from vehicles.importing.csvfile import check_file, check_size, count_rows, read_entries
@@ -109,6 +111,7 @@ def import_file(job, binary, by, *, on_progress=None):
         )
         if not done:
             raise AlreadyCompleted
+        record_finished(job, State.COMPLETED, by, summary=summary)
 
     run.on_problems = problems
     run.on_progress = on_progress
@@ -126,18 +129,35 @@ def start(job, total_rows=None):
     job.refresh_from_db()
 
 
-def refuse(job, message):
-    ImportJob.objects.filter(pk=job.pk).exclude(state=State.COMPLETED).update(
-        state=State.REFUSED, error=message, finished_at=timezone.now()
-    )
+def record_finished(job, state, by, summary=None, error=""):
+    """The `import.finished` event, in the transaction that finishes the job."""
+    data = {"import": str(job.pk), "state": str(state), "source": job.source, "filename": job.filename}
+    if summary is not None:
+        data["outcomes"] = dict(summary["outcomes"])
+        data["statuses"] = dict(summary["statuses"])
+    if error:
+        data["error"] = error
+    log.record(job.workspace_id, EventType.IMPORT_FINISHED, data, actor=str(by.actor), actor_name=by.name)
+
+
+def _end(job, state, message):
+    with transaction.atomic():
+        ended = (
+            ImportJob.objects.filter(pk=job.pk)
+            .exclude(state=State.COMPLETED)
+            .update(state=state, error=message, finished_at=timezone.now())
+        )
+        if ended:
+            record_finished(job, state, by_for(job), error=message)
     job.refresh_from_db()
+
+
+def refuse(job, message):
+    _end(job, State.REFUSED, message)
 
 
 def fail(job, message):
-    ImportJob.objects.filter(pk=job.pk).exclude(state=State.COMPLETED).update(
-        state=State.FAILED, error=message, finished_at=timezone.now()
-    )
-    job.refresh_from_db()
+    _end(job, State.FAILED, message)
 
 
 def run_job(job_id, *, on_progress=None):

@@ -12,8 +12,9 @@ Uploads are the one event that creates rows: `Uploads` writes new vehicles and t
 fastest bulk path and brings deleted ones back through `apply(Event.UPLOAD, …)`.
 """
 
+import datetime as dt
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
@@ -23,9 +24,11 @@ from django.db.models.functions import Now
 from django.dispatch import Signal
 from django.utils import timezone
 
+from events import log
+from events.models import CHANGES_PER_EVENT, EventType
 from fleet.models import MakeActivation
 from vehicles import bulk
-from vehicles.choices import DELETED, Actor, Event, Party, Status
+from vehicles.choices import DELETED, V1_STATUS, Actor, Event, Party, Status
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status.counts import adjust
 
@@ -212,6 +215,7 @@ RETURNED = (
     "deleted_at",
     "error_reason",
     "status_changed_at",
+    "vin",
 )
 
 
@@ -278,15 +282,70 @@ def apply(event, vehicles, by, reason=""):
         return _record(event, rows, by, reason)
 
 
+def _iso(at):
+    """An instant as the events say it: ISO-8601 UTC with `Z` (SQLite's RETURNING gives the stored text)."""
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def record_changes(event, by, changes):
+    """The `vehicle.status_changed` events of these changes, in the caller's transaction: one per workspace and
+    CHANGES_PER_EVENT changes, in one statement. `changes` are (workspace id, vin, from, to, reason, at);
+    returns the event id of each change, in order."""
+    by_workspace = defaultdict(list)
+    for index, change in enumerate(changes):
+        by_workspace[change[0]].append(index)
+    rows, members = [], []
+    for workspace_id, indexes in by_workspace.items():
+        for start in range(0, len(indexes), CHANGES_PER_EVENT):
+            chunk = indexes[start : start + CHANGES_PER_EVENT]
+            data = {
+                "changes": [
+                    {
+                        "vin": changes[i][1],
+                        "from_status": changes[i][2] or None,
+                        "to_status": changes[i][3],
+                        "v1_status": V1_STATUS[changes[i][3]],
+                        "event": str(event),
+                        "actor": str(by.actor),
+                        "actor_name": by.name,
+                        "reason": changes[i][4],
+                        "at": _iso(changes[i][5]),
+                    }
+                    for i in chunk
+                ]
+            }
+            rows.append(
+                dict(
+                    workspace_id=workspace_id,
+                    type=EventType.VEHICLE_STATUS_CHANGED,
+                    data=data,
+                    actor=str(by.actor),
+                    actor_name=by.name,
+                    count=len(chunk),
+                )
+            )
+            members.append(chunk)
+    event_ids = [None] * len(changes)
+    for written, chunk in zip(log.record_many(rows), members, strict=True):
+        for i in chunk:
+            event_ids[i] = written.pk
+    return event_ids
+
+
 def _record(event, rows, by, reason):
-    """History rows, counts and the signals (entered Pending, entered Enabled, left Enabled) for the rows a guarded
-    update changed (the RETURNED columns). A constant number of statements whatever the number of rows: the
-    history is one bulk insert (SQLite executemany, PostgreSQL COPY), its `at` the changed row's time."""
+    """History rows, events, counts and the signals (entered Pending, entered Enabled, left Enabled) for the rows
+    a guarded update changed (the RETURNED columns). A constant number of statements whatever the number of rows:
+    the history is one bulk insert (SQLite executemany, PostgreSQL COPY), its `at` the changed row's time; the
+    events one per CHANGES_PER_EVENT changes, each history row naming its event."""
     if not rows:
         return []
     names, constants = bulk.columns(
         StatusChange,
-        ["vehicle_id", "from_status", "to_status", "at", "reason"],
+        ["vehicle_id", "from_status", "to_status", "at", "reason", "log_event_id"],
         dict(
             event=str(event),
             actor=str(by.actor),
@@ -295,20 +354,25 @@ def _record(event, rows, by, reason):
         ),
         skip=("id",),
     )
-    history = [
+    changes = [
         (
-            pk,
+            workspace_id,
+            vin,
             before,
             DELETED if deleted_at is not None else status,
-            at,
             error_reason if deleted_at is None and status == Status.ERROR else reason,
+            at,
         )
-        + constants
-        for pk, _ws, _make, before, status, deleted_at, error_reason, at in rows
+        for _pk, workspace_id, _make, before, status, deleted_at, error_reason, at, vin in rows
+    ]
+    event_ids = record_changes(event, by, changes)
+    history = [
+        (row[0], change[2], change[3], change[5], change[4], event_id) + constants
+        for row, change, event_id in zip(rows, changes, event_ids, strict=True)
     ]
     bulk.insert(StatusChange._meta.db_table, names, history)
     deltas = Counter()
-    for _pk, workspace_id, make_id, before, status, deleted_at, _error, _at in rows:
+    for _pk, workspace_id, make_id, before, status, deleted_at, _error, _at, _vin in rows:
         if before and before != DELETED:
             deltas[(workspace_id, make_id or 0, before)] -= 1
         if deleted_at is None:
@@ -397,18 +461,23 @@ def activate_make(workspace, make, by, note=""):
     """
     with transaction.atomic():
         activation, _ = MakeActivation.objects.get_or_create(workspace=workspace, make=make, defaults={"note": note})
-        if not activation.is_active:
-            MakeActivation.objects.filter(pk=activation.pk).update(
-                state=MakeActivation.State.ACTIVE,
-                activated_at=timezone.now(),
-                activated_by=by.user if by.user is not None and by.user.pk else None,
-            )
-        return apply(
+        completed = not activation.is_active and MakeActivation.objects.filter(
+            pk=activation.pk, state=activation.state
+        ).update(
+            state=MakeActivation.State.ACTIVE,
+            activated_at=timezone.now(),
+            activated_by=by.user if by.user is not None and by.user.pk else None,
+        )
+        moved = apply(
             Event.ACTIVATE_MAKE,
             Vehicle.objects.filter(workspace=workspace, make=make),
             by,
             reason=note or f"Make {make.name} activated",
         )
+        if completed:
+            data = {"make": make.name, "note": note, "vehicles": len(moved)}
+            log.record(workspace.pk, EventType.MAKE_ACTIVATION_COMPLETED, data, str(by.actor), by.name)
+        return moved
 
 
 def refused_reason(vehicle, event):
@@ -438,9 +507,10 @@ class Uploads:
             dict(created_at=at, status_changed_at=at, approval_round=1, deleted_at=None, previous_status=NEW),
         )
         user_id = by.user.pk if by.user is not None and by.user.pk else None
+        self.now = now
         self.history_columns, self.history_constants = bulk.columns(
             StatusChange,
-            ["vehicle_id", "from_status", "to_status", "reason"],
+            ["vehicle_id", "from_status", "to_status", "reason", "log_event_id"],
             dict(event=Event.UPLOAD.value, at=at, actor=str(by.actor), user_id=user_id, actor_name=by.name),
             skip=("id",),
         )
@@ -452,7 +522,12 @@ class Uploads:
         """New vehicles from (vin, odometer, unit, make_id, status, error reason), status from `initial_status`;
         returns their ids, ascending, in the order given."""
         ids = self.insert_vehicles(workspace_id, new)
-        self.insert_history([(pk, NEW, row[4], row[5]) for pk, row in zip(ids, new, strict=True)])
+        event_ids = record_changes(
+            Event.UPLOAD, self.by, [(workspace_id, row[0], NEW, row[4], row[5], self.now) for row in new]
+        )
+        self.insert_history(
+            [(pk, NEW, row[4], row[5], event_id) for pk, row, event_id in zip(ids, new, event_ids, strict=True)]
+        )
         for pk, (_vin, _odometer, _unit, make_id, status, _error) in zip(ids, new, strict=True):
             self.deltas[(workspace_id, make_id or 0, status)] += 1
             if status == Status.PENDING:
@@ -506,6 +581,6 @@ class Uploads:
         return ids
 
     def insert_history(self, changes):
-        """One history row per vehicle, from (pk, status before, status, error reason)."""
+        """One history row per vehicle, from (pk, status before, status, error reason, event id)."""
         constants = self.history_constants
         bulk.insert(self.history_table, self.history_columns, [tuple(change) + constants for change in changes])

@@ -3,9 +3,12 @@
 import csv
 import io
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from events import log
+from events.models import EventType
 from vehicles.models import StatusReport
 from vehicles.readings import gate
 
@@ -39,14 +42,20 @@ def build_status_report(report_id):
     try:
         content = status_csv(report.workspace, report.vins)
     except Exception as exc:
-        StatusReport.objects.filter(pk=report_id).update(
-            state=StatusReport.State.FAILED, error=f"The report could not be built: {exc}", completed_at=timezone.now()
-        )
+        _finish(report, StatusReport.State.FAILED, error=f"The report could not be built: {exc}")
         raise
-    StatusReport.objects.filter(pk=report_id).update(
-        state=StatusReport.State.COMPLETED, csv=content, completed_at=timezone.now()
-    )
+    _finish(report, StatusReport.State.COMPLETED, csv=content)
     forget_expired_reports.call()  # no scheduler needed: each new report clears the expired ones
+
+
+def _finish(report, state, **values):
+    """The report's end and its `report.finished` event, in one transaction."""
+    with transaction.atomic():
+        StatusReport.objects.filter(pk=report.pk).update(state=state, completed_at=timezone.now(), **values)
+        data = {"report": str(report.pk), "state": str(state), "vins": len(report.vins)}
+        if values.get("error"):
+            data["error"] = values["error"]
+        log.record(report.workspace_id, EventType.REPORT_FINISHED, data, actor="api", actor_name=report.requested_by)
 
 
 @task()

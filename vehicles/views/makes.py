@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from events import log
+from events.models import EventType
 from fleet.access import get_workspace_for
 from fleet.models import Make, MakeActivation
 from vehicles.choices import Status
@@ -48,7 +50,10 @@ def request_make_activation(workspace, make, user, note):
         )
     try:
         with transaction.atomic():
-            return MakeActivation.objects.create(workspace=workspace, make=make, note=note, requested_by=user)
+            activation = MakeActivation.objects.create(workspace=workspace, make=make, note=note, requested_by=user)
+            data = {"make": make.name, "note": note}
+            log.record(workspace.pk, EventType.MAKE_ACTIVATION_REQUESTED, data, "user", user.get_username())
+            return activation
     except IntegrityError:  # someone asked at the same moment
         raise ActivationRefused(f"Activation of {make.name} was already requested") from None
 

@@ -1,0 +1,68 @@
+"""The change log: one event per change in a workspace, written in the same transaction as the change.
+
+An event's public id is `evt_<seq>`. `seq` is given after commit by the sequencer (`events.log.sequence`), in the
+order events become visible, so that a reader positioned after `evt_41` can never miss an `evt_40` committed
+later: on PostgreSQL a transaction that took its row id earlier may commit after one that took a later id.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class EventType(models.TextChoices):
+    VEHICLE_STATUS_CHANGED = "vehicle.status_changed", "Vehicle status changed"
+    VEHICLE_UPDATED = "vehicle.updated", "Vehicle details edited"
+    IMPORT_FINISHED = "import.finished", "Import finished"
+    REPORT_FINISHED = "report.finished", "Report finished"
+    MAKE_ACTIVATION_REQUESTED = "make_activation.requested", "Make activation requested"
+    MAKE_ACTIVATION_COMPLETED = "make_activation.completed", "Make activation completed"
+    API_CLIENT_CREATED = "api_client.created", "API client created"
+    API_CLIENT_REVOKED = "api_client.revoked", "API client revoked"
+    WEBHOOK_CREATED = "webhook.created", "Webhook created"
+    WEBHOOK_UPDATED = "webhook.updated", "Webhook updated"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+    WEBHOOK_TEST = "webhook.test", "Webhook test"  # sent to one endpoint only; not in the feed
+
+
+# The types a client can read in the feed and subscribe a webhook to.
+PUBLIC_TYPES = [t for t in EventType.values if t != EventType.WEBHOOK_TEST]
+
+# How many VIN changes one vehicle.status_changed event carries at most (SPEC.md).
+CHANGES_PER_EVENT = 100
+
+
+class Event(models.Model):
+    workspace = models.ForeignKey(
+        "fleet.Workspace", on_delete=models.CASCADE, related_name="events", db_index=False
+    )  # indexed by (workspace, seq) below
+    seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    actor = models.CharField(max_length=10, blank=True)  # user, operator, provider, system, api
+    actor_name = models.CharField(max_length=150, blank=True)
+    # The event's `data` (for vehicle.status_changed, `changes`: up to CHANGES_PER_EVENT VIN changes).
+    data = models.JSONField(default=dict)
+    # How many VIN changes a vehicle.status_changed event carries (the activity log's "12,000 vehicles …").
+    count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["workspace", "seq"], name="event_ws_seq"),
+            models.Index(fields=["workspace", "type", "seq"], name="event_ws_type_seq"),
+            models.Index(fields=["id"], condition=Q(seq__isnull=True), name="event_unsequenced"),
+            models.Index(fields=["created_at"], name="event_created"),  # the retention's prune
+        ]
+
+    def __str__(self):
+        return f"{self.public_id} {self.type}"
+
+    @property
+    def public_id(self):
+        return f"evt_{self.seq}" if self.seq is not None else f"evt_pending_{self.pk}"
+
+
+class EventSequence(models.Model):
+    """One row: the last `seq` given. Its row lock orders the sequencer's runs."""
+
+    last = models.BigIntegerField(default=0)
