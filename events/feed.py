@@ -60,5 +60,5 @@ def as_json(event, workspace_slug):
         "type": event.type,
         "created_at": event.created_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
         "workspace": workspace_slug,
-        "data": event.data,
+        "data": event.public_data(),
     }

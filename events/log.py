@@ -41,16 +41,50 @@ def record(workspace_id, type, data=None, actor="", actor_name="", count=0, at=N
     return event
 
 
+# Events are written with their ids taken first and one executemany (PostgreSQL pipelines it): Django's
+# bulk_create sends one multi-row INSERT … RETURNING, which PostgreSQL took 8x longer over for 100 events of 8 KB
+# each (170 ms against 20 ms). The same statements for 1 event or 100: a bulk change's count stays constant.
+
+
 def record_many(rows, at=None):
-    """Events from dicts of (workspace_id, type, data, actor, actor_name, count), one statement per 500; returns
-    them with their ids, in the order given."""
+    """Events from dicts of (workspace_id, type, data, actor, actor_name, count), in the caller's transaction;
+    returns them with their ids, in the order given."""
     at = at or timezone.now()
     events = [Event(created_at=at, **row) for row in rows]
     if not events:
         return []
-    Event.objects.bulk_create(events, batch_size=500)
+    with transaction.atomic():  # on SQLite (IMMEDIATE) the write lock is held from here: ids cannot clash
+        _insert(events)
     _after_commit()
     return events
+
+
+def _allocate_ids(n):
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT max(id) FROM {table}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        first = max(top, row[0] if row else 0) + 1
+        return list(range(first, first + n))
+
+
+def _insert(events):
+    fields = [f for f in Event._meta.concrete_fields]
+    for event, pk in zip(events, _allocate_ids(len(events)), strict=True):
+        event.pk = pk
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    values = [tuple(f.get_db_prep_save(getattr(e, f.attname), connection) for f in fields) for e in events]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {Event._meta.db_table} ({columns}) VALUES ({marks})", values)
+    for event in events:
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 def sequence(limit=10_000):

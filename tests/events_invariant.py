@@ -26,7 +26,7 @@ def problems():
         carried[event.pk].append(row)
     for pk, event in events.items():
         rows = carried.get(pk, [])
-        changes = event.data.get("changes", [])
+        changes = event.public_data().get("changes", [])
         if not rows:
             found.append(f"event {pk} carries no history row")
         if not 0 < len(changes) <= CHANGES_PER_EVENT or len(changes) != event.count:

@@ -26,7 +26,7 @@ def status_events(workspace):
 
 
 def changes(workspace):
-    return [change for event in status_events(workspace) for change in event.data["changes"]]
+    return [change for event in status_events(workspace) for change in event.public_data()["changes"]]
 
 
 def enabled_fleet(workspace, n):
@@ -85,10 +85,10 @@ def test_a_10000_vin_bulk_disable_is_100_events_in_a_constant_number_of_statemen
 
     new = list(Event.objects.filter(workspace=workspace).order_by("id"))[before:]
     assert [e.type for e in new] == [EventType.VEHICLE_STATUS_CHANGED] * 100
-    assert all(e.count == 100 == len(e.data["changes"]) for e in new)
-    vins = [c["vin"] for e in new for c in e.data["changes"]]
+    assert all(e.count == 100 == len(e.public_data()["changes"]) for e in new)
+    vins = [c["vin"] for e in new for c in e.public_data()["changes"]]
     assert len(vins) == len(set(vins)) == 10_000
-    assert {c["to_status"] for e in new for c in e.data["changes"]} == {Status.DISABLED}
+    assert {c["to_status"] for e in new for c in e.public_data()["changes"]} == {Status.DISABLED}
     assert len(large.captured_queries) == len(small.captured_queries)
 
 

@@ -283,9 +283,10 @@ def apply(event, vehicles, by, reason=""):
 
 
 def _iso(at):
-    """An instant as the events say it: ISO-8601 UTC with `Z` (SQLite's RETURNING gives the stored text)."""
+    """An instant as the events say it: ISO-8601 UTC with `Z`. SQLite's RETURNING gives the stored UTC text
+    ("2026-12-03 08:30:00.123456"), PostgreSQL an aware datetime."""
     if isinstance(at, str):
-        at = dt.datetime.fromisoformat(at)
+        return at.replace(" ", "T", 1) + "Z"
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)
     return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
@@ -294,35 +295,27 @@ def _iso(at):
 def record_changes(event, by, changes):
     """The `vehicle.status_changed` events of these changes, in the caller's transaction: one per workspace and
     CHANGES_PER_EVENT changes, in one statement. `changes` are (workspace id, vin, from, to, reason, at);
-    returns the event id of each change, in order."""
+    returns the event id of each change, in order. Stored as CHANGE_COLUMNS lists (events/models.py)."""
     by_workspace = defaultdict(list)
     for index, change in enumerate(changes):
         by_workspace[change[0]].append(index)
+    instants = {}  # an upload's changes share one instant: formatted once
     rows, members = [], []
     for workspace_id, indexes in by_workspace.items():
         for start in range(0, len(indexes), CHANGES_PER_EVENT):
             chunk = indexes[start : start + CHANGES_PER_EVENT]
-            data = {
-                "changes": [
-                    {
-                        "vin": changes[i][1],
-                        "from_status": changes[i][2] or None,
-                        "to_status": changes[i][3],
-                        "v1_status": V1_STATUS[changes[i][3]],
-                        "event": str(event),
-                        "actor": str(by.actor),
-                        "actor_name": by.name,
-                        "reason": changes[i][4],
-                        "at": _iso(changes[i][5]),
-                    }
-                    for i in chunk
-                ]
-            }
+            compact = []
+            for i in chunk:
+                _ws, vin, before, after, reason, at = changes[i]
+                iso = instants.get(at)
+                if iso is None:
+                    iso = instants[at] = _iso(at)
+                compact.append((vin, before or None, after, V1_STATUS[after], reason, iso))
             rows.append(
                 dict(
                     workspace_id=workspace_id,
                     type=EventType.VEHICLE_STATUS_CHANGED,
-                    data=data,
+                    data={"event": str(event), "changes": compact},
                     actor=str(by.actor),
                     actor_name=by.name,
                     count=len(chunk),
