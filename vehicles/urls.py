@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from vehicles.views import makes, table, upload
+from vehicles.views import export, makes, table, upload
 
 
 class VinConverter:
@@ -21,6 +21,7 @@ app_name = "vehicles"
 
 urlpatterns = [
     path("vehicles/", table.vehicle_list, name="list"),
+    path("vehicles/export.csv", export.vehicle_export, name="export"),
     path("vehicles/bulk/", table.bulk_action, name="bulk"),
     path("vehicles/bulk/confirm/", table.confirm_bulk, name="bulk-confirm"),
     path("vehicles/<vin:vin>/", table.vehicle_detail, name="detail"),

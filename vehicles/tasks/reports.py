@@ -1,14 +1,12 @@
 """Background work of the API: building asynchronous vehicle-status reports (run by `manage.py db_worker`)."""
 
-import csv
-import io
-
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
 from events import log
 from events.models import EventType
+from vehicles import spreadsheet
 from vehicles.models import StatusReport
 from vehicles.readings import gate
 
@@ -17,18 +15,18 @@ COLUMNS = ["vin", "available", "reason", *gate.READING_COLUMNS]
 
 def status_csv(workspace, vins):
     """One row per VIN asked for: its latest reading when the gate allows it, else the gate's reason."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for vin, reading, refusal in gate.latest_readings(workspace, vins):
-        if refusal is not None:
-            writer.writerow([vin, "no", str(refusal)] + [""] * (len(COLUMNS) - 3))
-        elif reading is None:
-            writer.writerow([vin, "no", "No reading yet"] + [""] * (len(COLUMNS) - 3))
-        else:
-            values = [getattr(reading, column) for column in COLUMNS[3:]]
-            writer.writerow([vin, "yes", "", *("" if v is None else v for v in values)])
-    return out.getvalue()
+    blank = [""] * (len(COLUMNS) - 3)
+
+    def rows():
+        for vin, reading, refusal in gate.latest_readings(workspace, vins):
+            if refusal is not None:
+                yield [vin, "no", str(refusal), *blank]
+            elif reading is None:
+                yield [vin, "no", "No reading yet", *blank]
+            else:
+                yield [vin, "yes", "", *(getattr(reading, column) for column in COLUMNS[3:])]
+
+    return spreadsheet.csv_text(COLUMNS, rows())
 
 
 @task()

@@ -4,20 +4,19 @@ Thin views: find the workspace for the user (404 outsider, 403 viewer where a ch
 import engine (`imports`) or the import jobs (`import_jobs`).
 """
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files import File
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from fleet.access import get_workspace_for
 from fleet.workers.lease import live_worker_ids
+from vehicles import spreadsheet
 from vehicles.choices import Status
 from vehicles.importing import jobs
 from vehicles.importing.csvfile import check_file, check_size, count_rows, human_size
@@ -188,32 +187,16 @@ def import_detail(request, slug, job_id):
     return _vary(render(request, template, context))
 
 
-def _safe_cell(value):
-    """A cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or CR) gets a '."""
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 @require_GET
 def import_problems_csv(request, slug, job_id):
     workspace, _ = get_workspace_for(request.user, slug)
     job = get_object_or_404(ImportJob, pk=job_id, workspace=workspace)
-    writer = csv.writer(_Echo())
-
-    def rows():
-        yield writer.writerow(["line", "value", "outcome", "reason"])
-        for problem in job.problems.order_by("line", "id").iterator(chunk_size=5000):
-            yield writer.writerow([problem.line, _safe_cell(problem.vin), problem.outcome, _safe_cell(problem.reason)])
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-problems.csv"'
-    return response
+    rows = (
+        (problem.line, problem.vin, problem.outcome, problem.reason)
+        for problem in job.problems.order_by("line", "id").iterator(chunk_size=5000)
+    )
+    return spreadsheet.csv_response(["line", "value", "outcome", "reason"], rows, f"import-{job.pk}-problems.csv")
 
 
 @login_required
