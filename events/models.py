@@ -55,6 +55,7 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["workspace", "seq"], name="event_ws_seq"),
             models.Index(fields=["workspace", "type", "seq"], name="event_ws_type_seq"),
+            models.Index(fields=["workspace", "actor", "seq"], name="event_ws_actor_seq"),  # the activity's filter
             models.Index(fields=["id"], condition=Q(seq__isnull=True), name="event_unsequenced"),
             models.Index(fields=["created_at"], name="event_created"),  # the retention's prune
         ]

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from vehicles.views import export, makes, table, upload
+from vehicles.views import activity, export, makes, table, upload
 
 
 class VinConverter:
@@ -35,6 +35,9 @@ urlpatterns = [
     path("upload/imports/<uuid:job_id>/", upload.import_detail, name="import"),
     path("upload/imports/<uuid:job_id>/problems.csv", upload.import_problems_csv, name="import-problems"),
     path("upload/imports/<uuid:job_id>/retry/", upload.import_retry, name="import-retry"),
+    # The activity log: the workspace's events, and the filtered log as CSV.
+    path("activity/", activity.activity, name="activity"),
+    path("activity/export.csv", activity.activity_export, name="activity-export"),
     # The Makes page: the workspace's makes, their activation, and the manager's requests.
     path("makes/", makes.make_list, name="makes"),
     path("makes/<int:make_id>/request/", makes.request_activation, name="make-request"),

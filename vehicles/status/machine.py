@@ -292,7 +292,7 @@ def _iso(at):
     return at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def record_changes(event, by, changes):
+def record_changes(event, by, changes, at=None):
     """The `vehicle.status_changed` events of these changes, in the caller's transaction: one per workspace and
     CHANGES_PER_EVENT changes, in one statement. `changes` are (workspace id, vin, from, to, reason, at);
     returns the event id of each change, in order. Stored as CHANGE_COLUMNS lists (events/models.py)."""
@@ -306,10 +306,10 @@ def record_changes(event, by, changes):
             chunk = indexes[start : start + CHANGES_PER_EVENT]
             compact = []
             for i in chunk:
-                _ws, vin, before, after, reason, at = changes[i]
-                iso = instants.get(at)
+                _ws, vin, before, after, reason, changed_at = changes[i]
+                iso = instants.get(changed_at)
                 if iso is None:
-                    iso = instants[at] = _iso(at)
+                    iso = instants[changed_at] = _iso(changed_at)
                 compact.append((vin, before or None, after, V1_STATUS[after], reason, iso))
             rows.append(
                 dict(
@@ -323,7 +323,8 @@ def record_changes(event, by, changes):
             )
             members.append(chunk)
     event_ids = [None] * len(changes)
-    for written, chunk in zip(log.record_many(rows), members, strict=True):
+    # One `created_at` for the events of one change (the activity log shows them as one line).
+    for written, chunk in zip(log.record_many(rows, at=at), members, strict=True):
         for i in chunk:
             event_ids[i] = written.pk
     return event_ids
@@ -516,7 +517,7 @@ class Uploads:
         returns their ids, ascending, in the order given."""
         ids = self.insert_vehicles(workspace_id, new)
         event_ids = record_changes(
-            Event.UPLOAD, self.by, [(workspace_id, row[0], NEW, row[4], row[5], self.now) for row in new]
+            Event.UPLOAD, self.by, [(workspace_id, row[0], NEW, row[4], row[5], self.now) for row in new], at=self.now
         )
         self.insert_history(
             [(pk, NEW, row[4], row[5], event_id) for pk, row, event_id in zip(ids, new, event_ids, strict=True)]
