@@ -15,7 +15,6 @@ vehicles, their history rows, the revival of deleted ones, the count deltas and 
 go through `machine.Uploads`; this module validates, classifies and reports.
 """
 
-import contextlib
 import functools
 import json
 from array import array
@@ -29,6 +28,7 @@ from django.utils import timezone
 from vininfo.dicts import WMI
 
 from fleet.models import Make, MakeActivation, Workspace
+from vehicles import bulk
 from vehicles.choices import Status
 from vehicles.models import Vehicle
 from vehicles.status import machine
@@ -132,22 +132,6 @@ def add_vehicles(workspace, entries, by):
 SQLITE_IMPORT_CACHE_KIB = 16_000
 
 
-@contextlib.contextmanager
-def _bounded_sqlite_cache():
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
 def analyze_after_rows():
     """An import that wrote at least this many vehicles (added or re-added) refreshes the planner's statistics of
     the vehicles table after its commit (setting IMPORT_ANALYZE_AFTER_ROWS): see analyze_vehicles."""
@@ -202,7 +186,7 @@ class ImportRun:
         # lines, and the ids of the revived and duplicate vehicles with theirs.
         self.new_ids, self.new_lines = array("q"), array("L")
         self.touched = {}
-        with transaction.atomic(), _bounded_sqlite_cache():
+        with transaction.atomic(), bulk.bounded_sqlite_cache(SQLITE_IMPORT_CACHE_KIB):
             self._lock_workspace()
             self.active = set(
                 MakeActivation.objects.filter(workspace=self.workspace, state=MakeActivation.State.ACTIVE).values_list(
