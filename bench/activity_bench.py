@@ -240,11 +240,69 @@ def export(args):
     )
 
 
+def live(args):
+    """The live table's request with 50 rows on screen: no change (204), and 10 changed rows among them."""
+    from django.db import connection
+    from django.test import Client
+
+    from bench.import_bench import workspace
+    from events.models import Event
+    from fleet.models import Membership, Role
+    from tests.factories import UserFactory
+    from vehicles.choices import Party
+    from vehicles.importing.engine import Entry, add_vehicles
+    from vehicles.models import Vehicle
+    from vehicles.status import machine
+    from vehicles.status.machine import By
+    from vehicles.views.table import live_cursor
+
+    ws = workspace("bench-live")
+    user = UserFactory(username="bench-live")
+    Membership.objects.create(workspace=ws, user=user, role=Role.MANAGER)
+    from vehicles.demo import make_vin
+
+    add_vehicles(ws, [Entry(vin=make_vin("WBA", i, seed=9)) for i in range(10_000)], By.system("bench"))
+    rows = list(
+        Vehicle.objects.filter(workspace=ws).order_by("-status_changed_at", "-id").values_list("pk", flat=True)[:50]
+    )
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(user)
+    url = f"/workspaces/{ws.slug}/vehicles/live/"
+    params = {"live_after": live_cursor(ws), "live_rows": ",".join(map(str, rows))}
+    table = Event._meta.db_table
+
+    def lean():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE workspace_id = %s AND seq > %s LIMIT 1", [ws.pk, params["live_after"]]
+            )
+            cursor.fetchall()
+
+    def ask(expected):
+        def run():
+            response = client.get(url, params)
+            assert response.status_code == expected, response.status_code
+
+        return run
+
+    baseline = best(lean, 20)
+    quiet = best(ask(204), 20)
+    print(
+        f"live request, 50 rows on screen, no change: {quiet * 1000:.2f} ms = {quiet / baseline:.0f}x the lean "
+        f"check ({baseline * 1000:.3f} ms) (goal < 5 ms)"
+    )
+    changed = Vehicle.objects.filter(pk__in=rows[:10])
+    machine.approve(changed, Party.PLATFORM, By.operator())
+    machine.approve(changed, Party.PROVIDER, By.provider("bench"))
+    busy = best(ask(200), 20)
+    print(f"live request, 50 rows on screen, 10 of them changed: {busy * 1000:.2f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=5_000_000)
     parser.add_argument("--vehicles", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["activity", "export"])
+    parser.add_argument("--only", choices=["activity", "export", "live"])
     args = parser.parse_args()
     url = setup_database()
     from django.db import connection
@@ -252,6 +310,8 @@ def main():
     print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     if args.only in (None, "activity"):
         activity(args)
+    if args.only in (None, "live"):
+        live(args)
     if args.only in (None, "export"):
         export(args)
 

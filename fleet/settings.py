@@ -268,6 +268,10 @@ PERMISSIONS_POLICY = (
 # `manage.py prune_events` (run it daily); the feed without a cursor starts EVENTS_FEED_DEFAULT_DAYS ago.
 EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 400)
 EVENTS_FEED_DEFAULT_DAYS = env_int("EVENTS_FEED_DEFAULT_DAYS", 7)
+# The live VIN table (static/fleet/live.js): one request every LIVE_TABLE_INTERVAL_SECONDS while the tab is
+# visible; it stops after LIVE_TABLE_IDLE_MINUTES without a key, pointer or scroll.
+LIVE_TABLE_INTERVAL_SECONDS = env_int("LIVE_TABLE_INTERVAL_SECONDS", 5)
+LIVE_TABLE_IDLE_MINUTES = env_int("LIVE_TABLE_IDLE_MINUTES", 30)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Task workers (fleet/workers, docs/deploy.md "Task workers"): each writes a heartbeat every few seconds; a RUNNING

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from vehicles.views import activity, export, makes, table, upload
+from vehicles.views import activity, export, live, makes, table, upload
 
 
 class VinConverter:
@@ -22,6 +22,7 @@ app_name = "vehicles"
 urlpatterns = [
     path("vehicles/", table.vehicle_list, name="list"),
     path("vehicles/export.csv", export.vehicle_export, name="export"),
+    path("vehicles/live/", live.live, name="live"),
     path("vehicles/bulk/", table.bulk_action, name="bulk"),
     path("vehicles/bulk/confirm/", table.confirm_bulk, name="bulk-confirm"),
     path("vehicles/<vin:vin>/", table.vehicle_detail, name="detail"),

@@ -7,6 +7,7 @@ redirect, so that every flow works with plain links and forms.
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Sum
@@ -19,6 +20,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh, trigger_client_event
 from django_tables2 import RequestConfig
 
+from events.log import sequence
+from events.models import Event as LoggedEvent
 from fleet.access import get_workspace_for
 from fleet.models import Make
 from vehicles.choices import STATUS_COLOURS, Event, Status
@@ -57,9 +60,10 @@ def _live_vehicle(workspace, vin):
     return Vehicle.objects.select_related("make").filter(workspace=workspace, vin=vin).first()
 
 
-def status_links(request, workspace, counts, current):
-    """The counts at the top of the table, each a link that filters by its status (other filters kept)."""
-    params = request.GET.copy()
+def status_links(query, workspace, counts, current):
+    """The counts at the top of the table, each a link that filters by its status (the query's other filters
+    kept)."""
+    params = query.copy()
     for name in ("status", "page"):
         params.pop(name, None)
     links = [{"label": "All", "status": "", "count": sum(counts.values()), "query": params.urlencode()}]
@@ -95,6 +99,13 @@ def _kept_total(workspace, data, counts):
     return kept.aggregate(n=Sum("count"))["n"] or 0
 
 
+def live_cursor(workspace):
+    """The workspace's last event: where the page's live table starts following changes."""
+    sequence()
+    last = LoggedEvent.objects.filter(workspace=workspace, seq__isnull=False).order_by("-seq")
+    return last.values_list("seq", flat=True).first() or 0
+
+
 def _makes_in(workspace):
     keys = VehicleCount.objects.filter(workspace=workspace, count__gt=0).values("make_key")
     return list(Make.objects.filter(pk__in=keys).values_list("name", flat=True))
@@ -126,7 +137,7 @@ def table_context(request, workspace, membership):
         "paginator": paginator,
         "page": page,
         "vehicles": page.object_list,
-        "status_links": status_links(request, workspace, counts, data.get("status")),
+        "status_links": status_links(request.GET, workspace, counts, data.get("status")),
         "query_without_page": params.urlencode(),
         **_places(workspace, request.get_full_path()),
     }
@@ -151,13 +162,19 @@ def vehicle_list(request, slug):
         counts = status_counts(workspace)
         context = {
             "workspace": workspace,
-            "status_links": status_links(request, workspace, counts, request.GET.get("status")),
+            "status_links": status_links(request.GET, workspace, counts, request.GET.get("status")),
             **_places(workspace, request.get_full_path()),
         }
         return render(request, "vehicles/list.html#counts", context)
     context = table_context(request, workspace, membership)
-    template = "vehicles/list.html#table" if htmx and request.htmx.target == "vehicle-table" else "vehicles/list.html"
-    return render(request, template, context)
+    if htmx and request.htmx.target == "vehicle-table":
+        return render(request, "vehicles/list.html#table", context)
+    context.update(
+        live_after=live_cursor(workspace),
+        live_interval=settings.LIVE_TABLE_INTERVAL_SECONDS,
+        live_idle_minutes=settings.LIVE_TABLE_IDLE_MINUTES,
+    )
+    return render(request, "vehicles/list.html", context)
 
 
 @login_required
