@@ -26,6 +26,7 @@ urlpatterns = [
     path("vehicles/bulk/", table.bulk_action, name="bulk"),
     path("vehicles/bulk/confirm/", table.confirm_bulk, name="bulk-confirm"),
     path("vehicles/<vin:vin>/", table.vehicle_detail, name="detail"),
+    path("vehicles/<vin:vin>/live/", live.vehicle_live, name="vehicle-live"),
     path("vehicles/<vin:vin>/<slug:action>/", table.vehicle_action, name="action"),
     path("vehicles/<vin:vin>/<slug:action>/confirm/", table.confirm_action, name="confirm"),
     # The upload page, the import reports and the recent imports.

@@ -41,10 +41,14 @@
       .then(done, done);
   }
 
+  var refresh = null; // a client event the page fetches itself again on (the vehicle page), waiting for a quiet moment
+
   document.body.addEventListener("htmx:afterRequest", function (e) {
     if (e.detail.elt !== live || !e.detail.xhr) return;
     var next = e.detail.xhr.getResponseHeader("X-Live-After");
     if (next) live.setAttribute("data-after", next);
+    var again = e.detail.xhr.getResponseHeader("X-Live-Refresh");
+    if (again) { refresh = again; setTimeout(applyDeferred, 0); }
   });
 
   function busyRow(row) {
@@ -79,7 +83,19 @@
     if (row && row.tagName === "TR" && row.id.indexOf("vehicle-") === 0 && !deferred[row.id]) settle(row);
   });
 
+  function pageBusy() {
+    var open = document.querySelector("[popover]:popover-open");
+    var active = document.activeElement;
+    return open || document.querySelector("dialog[open]") ||
+      (active && active !== document.body && active.matches("input, select, textarea"));
+  }
+
   function applyDeferred() {
+    if (refresh && !pageBusy()) {
+      var name = refresh;
+      refresh = null;
+      htmx.trigger(document.body, name);
+    }
     Object.keys(deferred).forEach(function (id) {
       var row = document.getElementById(id);
       if (!row) { delete deferred[id]; return; }

@@ -72,3 +72,15 @@ def test_a_hidden_tab_stops_asking_and_starts_again_when_shown(live_server, logi
     )
     page.wait_for_timeout(1500)
     assert len(asked) > before
+
+
+def test_the_vehicle_page_follows_its_own_changes(live_server, login, page, manager, make_vehicle, workspace):
+    pending = make_vehicle(Status.PENDING)
+    login("mia")
+    page.goto(f"{live_server.url}/workspaces/{workspace.slug}/vehicles/{pending.vin}/")
+    summary = page.locator(".summary-list").first
+    expect(summary).to_contain_text("Pending")
+    call_command("approve", workspace.slug, pending.vin, "--by", "platform", verbosity=0)
+    call_command("approve", workspace.slug, pending.vin, "--by", "provider", verbosity=0)
+    expect(summary).to_contain_text("Enabled", timeout=10_000)
+    expect(page.locator(".history-table tbody tr").first).to_contain_text("Enabled")

@@ -76,3 +76,23 @@ def test_bad_parameters_and_outsiders(client, workspace, outsider, viewer):
     client.force_login(outsider)
     assert client.get(reverse("vehicles:live", args=[workspace.slug]), {"live_after": "0"}).status_code == 404
     assert Status.ENABLED  # the statuses the answers speak
+
+
+def test_the_vehicle_page_is_asked_to_fetch_itself_again_only_when_its_vin_changed(client, workspace, manager):
+    activate(workspace, "BMW")
+    mine, other = add_vehicle(workspace, new_vin("WBA")), add_vehicle(workspace, new_vin("WBA"))
+    client.force_login(manager)
+    page = client.get(reverse("vehicles:detail", args=[workspace.slug, mine.vin]))
+    after = cursor_of(page)
+    url = reverse("vehicles:vehicle-live", args=[workspace.slug, mine.vin])
+    assert client.get(url, {"live_after": after}).status_code == 204
+
+    machine.approve_one(other, Party.PLATFORM, By.operator())
+    machine.approve_one(other, Party.PROVIDER, By.provider("simulated"))
+    answer = client.get(url, {"live_after": after})
+    assert answer.status_code == 204 and int(answer["X-Live-After"]) > after  # another VIN: nothing to do
+
+    machine.approve_one(mine, Party.PLATFORM, By.operator())
+    machine.approve_one(mine, Party.PROVIDER, By.provider("simulated"))
+    answer = client.get(url, {"live_after": answer["X-Live-After"]})
+    assert answer.status_code == 200 and answer["X-Live-Refresh"] == "vehicle-page-changed"

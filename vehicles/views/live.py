@@ -37,6 +37,53 @@ def _changed_vins(events):
     return vins
 
 
+def _read(request):
+    """(cursor, row ids) from the request; raises ValueError."""
+    after = int(request.GET.get("live_after", ""))
+    rows = [int(pk) for pk in request.GET.get("live_rows", "").split(",") if pk][:MAX_ROWS]
+    return after, rows
+
+
+def _new_events(workspace, after):
+    sequence()
+    return list(
+        Event.objects.filter(workspace=workspace, seq__gt=after, type__in=FOLLOWED)
+        .order_by("seq")
+        .values_list("seq", "type", "data")[: MAX_EVENTS + 1]
+    )
+
+
+def _unchanged(after):
+    response = HttpResponse(status=204)
+    response["X-Live-After"] = str(after)
+    return response
+
+
+BAD_REQUEST = "live_after must be an event number and live_rows vehicle ids"
+# The vehicle page fetches itself again on this client event (templates/vehicles/detail.html).
+VEHICLE_PAGE_CHANGED = "vehicle-page-changed"
+
+
+@login_required
+@require_GET
+def vehicle_live(request, slug, vin):
+    """The vehicle page's request: 204, or ask the page to fetch itself again when its VIN changed."""
+    workspace, _ = get_workspace_for(request.user, slug)
+    try:
+        after, _ = _read(request)
+    except ValueError:
+        return HttpResponseBadRequest(BAD_REQUEST, content_type="text/plain")
+    new = _new_events(workspace, after)
+    if not new:
+        return _unchanged(after)
+    next_after = live_cursor(workspace) if len(new) > MAX_EVENTS else new[-1][0]
+    response = _unchanged(next_after)
+    if len(new) > MAX_EVENTS or vin in _changed_vins(new):
+        response.status_code = 200
+        response["X-Live-Refresh"] = VEHICLE_PAGE_CHANGED
+    return response
+
+
 @login_required
 @require_GET
 def live(request, slug):

@@ -106,6 +106,15 @@ def live_cursor(workspace):
     return last.values_list("seq", flat=True).first() or 0
 
 
+def live_context(workspace):
+    """What a page that follows changes by itself carries (static/fleet/live.js)."""
+    return {
+        "live_after": live_cursor(workspace),
+        "live_interval": settings.LIVE_TABLE_INTERVAL_SECONDS,
+        "live_idle_minutes": settings.LIVE_TABLE_IDLE_MINUTES,
+    }
+
+
 def _makes_in(workspace):
     keys = VehicleCount.objects.filter(workspace=workspace, count__gt=0).values("make_key")
     return list(Make.objects.filter(pk__in=keys).values_list("name", flat=True))
@@ -169,11 +178,7 @@ def vehicle_list(request, slug):
     context = table_context(request, workspace, membership)
     if htmx and request.htmx.target == "vehicle-table":
         return render(request, "vehicles/list.html#table", context)
-    context.update(
-        live_after=live_cursor(workspace),
-        live_interval=settings.LIVE_TABLE_INTERVAL_SECONDS,
-        live_idle_minutes=settings.LIVE_TABLE_IDLE_MINUTES,
-    )
+    context.update(live_context(workspace))
     return render(request, "vehicles/list.html", context)
 
 
@@ -194,6 +199,7 @@ def vehicle_detail(request, slug, vin):
             "history": history,
             "data": vehicle_data(vehicle, workspace),
             **_places(workspace, request.get_full_path()),
+            **live_context(workspace),
         },
     )
 
