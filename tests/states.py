@@ -1,12 +1,38 @@
 """Bring a vehicle to any status through the status machine (never by writing the status directly)."""
 
+import datetime as dt
+
+from django.db.models import F
+
 from tests.factories import activate, add_vehicle, new_vin
 from vehicles.choices import DELETED, Event, Party, Status
+from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
 from vehicles.status.machine import By
 
+# How far back `vehicle_in(…, ago=LONG_AGO)` moves a vehicle's history: readings tests record a week of readings
+# and need the VIN to have been Enabled (in its consent period, SPEC.md's gate) while they were recorded.
+LONG_AGO = dt.timedelta(days=30)
 
-def vehicle_in(workspace, status, vin=None):
+
+def backdate(vehicle, ago):
+    """Move a vehicle's whole status history `ago` into the past, as if it had been uploaded (and approved,
+    disabled …) then."""
+
+    StatusChange.objects.filter(vehicle_id=vehicle.pk).update(at=F("at") - ago)
+    Vehicle.all_objects.filter(pk=vehicle.pk).update(
+        status_changed_at=F("status_changed_at") - ago, created_at=F("created_at") - ago
+    )
+    vehicle.refresh_from_db()
+    return vehicle
+
+
+def vehicle_in(workspace, status, vin=None, ago=None):
+    vehicle = _vehicle_in(workspace, status, vin)
+    return backdate(vehicle, ago) if ago else vehicle
+
+
+def _vehicle_in(workspace, status, vin=None):
     system = By.system("test")
     if status == Status.INCOMPLETE:
         return add_vehicle(workspace, vin or new_vin("ZFF"))  # Ferrari, never activated in tests

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import new_vin
+from tests.states import LONG_AGO
 from vehicles.models import Reading, StatusReport
 
 from .schema_check import assert_matches_schema
@@ -31,7 +32,7 @@ def fresh_schema():
 
 @BOTH
 def test_history_answers_from_and_to_as_the_schema_says(api, make_vehicle, version):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - dt.timedelta(hours=1), odometer_km=5.0)
     response = call(api, "GET", f"/api/{version}/vehicles/{vehicle.vin}/history")
     assert response.status_code == 200
@@ -44,7 +45,7 @@ def test_history_answers_from_and_to_as_the_schema_says(api, make_vehicle, versi
 
 @BOTH
 def test_status_data_matches_with_and_without_a_reading(api, make_vehicle, version, settings):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=5.0, ignition=True)
     response = call(api, "GET", f"/api/{version}/vehicles/{vehicle.vin}/status")
     assert response.status_code == 200 and response.json()["reading"]["ignition"] is True
@@ -74,7 +75,9 @@ def test_vehicle_management_answers_match_in_every_status(api, make_vehicle, ver
 
 @BOTH
 def test_report_answers_match(api, make_vehicle, version):
-    created = call(api, "POST", f"/api/{version}/reports/vehicles-status", {"vins": [make_vehicle("enabled").vin]})
+    created = call(
+        api, "POST", f"/api/{version}/reports/vehicles-status", {"vins": [make_vehicle("enabled", ago=LONG_AGO).vin]}
+    )
     assert created.status_code == 202
     report_id = created.json()["id"]
     assert call(api, "GET", f"/api/{version}/reports/{report_id}").status_code == 200

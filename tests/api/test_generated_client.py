@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fleet.models import ApiClient
 from tests.factories import new_vin
+from tests.states import LONG_AGO
 from vehicles.models import Reading, StatusReport
 
 pytestmark = pytest.mark.slow
@@ -61,7 +62,7 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
     live_server, workspace, make_vehicle, fast_hashing, tmp_path
 ):
     api_client, secret = ApiClient.issue(workspace, "Generated client")
-    enabled = {version: make_vehicle("enabled") for version in ("v1", "v2")}
+    enabled = {version: make_vehicle("enabled", ago=LONG_AGO) for version in ("v1", "v2")}
     for vehicle in enabled.values():
         Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - dt.timedelta(hours=2), odometer_km=1.0)
     fresh = new_vin("YV1")

@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from tests import chain_support
 from tests.chain_support import run_worker
 from tests.factories import new_vin
+from tests.states import LONG_AGO
 from vehicles.models import Reading, StatusReport
 from vehicles.tasks.reports import build_status_report, forget_expired_reports
 
@@ -26,7 +27,7 @@ def ask(api, vins, version="v2"):
 def test_asking_for_a_report_answers_its_id_at_once_and_queues_the_work(
     api, make_vehicle, django_capture_on_commit_callbacks, version
 ):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     with django_capture_on_commit_callbacks(execute=True):
         response = ask(api, [vehicle.vin.lower()], version)
     assert response.status_code == 202
@@ -42,8 +43,8 @@ def test_asking_for_a_report_answers_its_id_at_once_and_queues_the_work(
 
 
 def test_the_worker_builds_a_csv_of_the_readings_the_gate_allows(api, make_vehicle, other_workspace):
-    enabled, disabled = make_vehicle("enabled"), make_vehicle("disabled")
-    foreign = make_vehicle("enabled", target_workspace=other_workspace)
+    enabled, disabled = make_vehicle("enabled", ago=LONG_AGO), make_vehicle("disabled", ago=LONG_AGO)
+    foreign = make_vehicle("enabled", ago=LONG_AGO, target_workspace=other_workspace)
     for vin in (enabled.vin, disabled.vin, foreign.vin):
         Reading.objects.create(vin=vin, recorded_at=timezone.now(), odometer_km=4242.0, fuel_level=50)
     unknown = new_vin()
@@ -67,14 +68,14 @@ def test_the_worker_builds_a_csv_of_the_readings_the_gate_allows(api, make_vehic
 
 
 def test_a_report_not_built_yet_cannot_be_downloaded(api, make_vehicle):
-    report_id = ask(api, [make_vehicle("enabled").vin]).json()["id"]
+    report_id = ask(api, [make_vehicle("enabled", ago=LONG_AGO).vin]).json()["id"]
     response = api.get(f"/api/v2/reports/{report_id}/download")
     assert response.status_code == 409
     assert response.json()["code"] == "report_not_ready"
 
 
 def test_a_report_expires_after_30_days(api, make_vehicle):
-    report_id = ask(api, [make_vehicle("enabled").vin]).json()["id"]
+    report_id = ask(api, [make_vehicle("enabled", ago=LONG_AGO).vin]).json()["id"]
     build_status_report.call(report_id)
     StatusReport.objects.filter(pk=report_id).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     body = api.get(f"/api/v1/reports/{report_id}").json()
@@ -87,7 +88,7 @@ def test_a_report_expires_after_30_days(api, make_vehicle):
 
 
 def test_a_report_is_built_once_even_if_queued_twice(api, make_vehicle):
-    report_id = ask(api, [make_vehicle("enabled").vin]).json()["id"]
+    report_id = ask(api, [make_vehicle("enabled", ago=LONG_AGO).vin]).json()["id"]
     build_status_report.call(report_id)
     first = StatusReport.objects.get(pk=report_id).completed_at
     build_status_report.call(report_id)
@@ -95,7 +96,7 @@ def test_a_report_is_built_once_even_if_queued_twice(api, make_vehicle):
 
 
 def test_another_workspaces_report_and_an_unknown_one_answer_404(api, rival_api, make_vehicle):
-    report_id = ask(api, [make_vehicle("enabled").vin]).json()["id"]
+    report_id = ask(api, [make_vehicle("enabled", ago=LONG_AGO).vin]).json()["id"]
     for path in (f"/api/v2/reports/{report_id}", f"/api/v2/reports/{report_id}/download"):
         response = rival_api.get(path)
         assert response.status_code == 404
@@ -115,7 +116,7 @@ def test_a_report_of_more_than_10000_vins_is_refused(api):
 
 
 def test_report_paths_answer_wrong_methods_with_405(api, make_vehicle):
-    report_id = ask(api, [make_vehicle("enabled").vin]).json()["id"]
+    report_id = ask(api, [make_vehicle("enabled", ago=LONG_AGO).vin]).json()["id"]
     assert api.get("/api/v2/reports/vehicles-status").status_code == 405
     assert api.delete(f"/api/v2/reports/{report_id}").status_code == 405
     assert api.post(f"/api/v2/reports/{report_id}/download").json()["code"] == "method_not_allowed"
@@ -123,7 +124,7 @@ def test_report_paths_answer_wrong_methods_with_405(api, make_vehicle):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_real_task_worker_builds_a_requested_report(api, make_vehicle, simulated):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=7.0)
     report_id = ask(api, [vehicle.vin]).json()["id"]
     assert StatusReport.objects.get(pk=report_id).state == "pending"
@@ -138,10 +139,10 @@ def test_a_report_reads_its_vins_in_a_constant_number_of_queries_per_thousand(
 ):
     from vehicles.tasks.reports import status_csv
 
-    enabled = [make_vehicle("enabled") for _ in range(3)]
+    enabled = [make_vehicle("enabled", ago=LONG_AGO) for _ in range(3)]
     for vehicle in enabled[:2]:
         Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=10)
-    disabled = make_vehicle("disabled")
+    disabled = make_vehicle("disabled", ago=LONG_AGO)
     vins = [v.vin for v in enabled] + [disabled.vin] + [new_vin() for _ in range(500)]
     with django_assert_max_num_queries(3):
         content = status_csv(workspace, vins)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import new_vin
+from tests.states import LONG_AGO
 from vehicles.models import Reading
 
 BOTH = pytest.mark.parametrize("version", ["v1", "v2"])
@@ -19,7 +20,7 @@ def reading(vin, minutes_ago, **values):
 
 @BOTH
 def test_status_gives_the_latest_fresh_reading_of_an_enabled_vin(api, make_vehicle, version):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     reading(vehicle.vin, 60 * 24, fuel_level=10)
     latest = reading(vehicle.vin, 1, fuel_level=55.5, ignition=True)
     response = api.get(f"/api/{version}/vehicles/{vehicle.vin}/status")
@@ -32,7 +33,7 @@ def test_status_gives_the_latest_fresh_reading_of_an_enabled_vin(api, make_vehic
 
 
 def test_status_fetches_from_the_provider_when_no_reading_is_fresh(api, make_vehicle):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     reading(vehicle.vin, 60 * 24)
     body = api.get(f"/api/v2/vehicles/{vehicle.vin}/status").json()
     recorded = dt.datetime.fromisoformat(body["reading"]["recorded_at"])
@@ -42,7 +43,7 @@ def test_status_fetches_from_the_provider_when_no_reading_is_fresh(api, make_veh
 @BOTH
 @pytest.mark.parametrize("path", ["status", "history"])
 def test_a_disabled_vin_answers_403_vehicle_disabled(api, make_vehicle, version, path):
-    vehicle = make_vehicle("disabled")
+    vehicle = make_vehicle("disabled", ago=LONG_AGO)
     reading(vehicle.vin, 1)
     response = api.get(f"/api/{version}/vehicles/{vehicle.vin}/{path}")
     assert response.status_code == 403
@@ -61,7 +62,7 @@ def test_a_vin_that_is_not_enabled_yet_answers_403(api, make_vehicle, status):
 @BOTH
 @pytest.mark.parametrize("path", ["status", "history"])
 def test_unknown_foreign_and_deleted_vins_answer_404(api, make_vehicle, other_workspace, version, path):
-    foreign = make_vehicle("enabled", target_workspace=other_workspace)
+    foreign = make_vehicle("enabled", ago=LONG_AGO, target_workspace=other_workspace)
     deleted = make_vehicle("deleted")
     for vin in (new_vin(), foreign.vin, deleted.vin):
         reading(vin, 1)
@@ -72,7 +73,7 @@ def test_unknown_foreign_and_deleted_vins_answer_404(api, make_vehicle, other_wo
 
 @BOTH
 def test_history_defaults_to_the_last_seven_days_newest_first(api, make_vehicle, version):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     reading(vehicle.vin, 60 * 24 * 8)
     two_days = reading(vehicle.vin, 60 * 24 * 2)
     one_hour = reading(vehicle.vin, 60)
@@ -82,7 +83,7 @@ def test_history_defaults_to_the_last_seven_days_newest_first(api, make_vehicle,
 
 
 def test_history_between_from_and_to(api, make_vehicle):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=dt.timedelta(days=400))  # Enabled before March
     for day in (1, 2, 3):
         Reading.objects.create(vin=vehicle.vin, recorded_at=dt.datetime(2026, 3, day, 12, tzinfo=dt.UTC))
     response = api.get(
@@ -95,27 +96,27 @@ def test_history_between_from_and_to(api, make_vehicle):
     "params", [{"from": "last week"}, {"to": "2026-13-01"}, {"from": "2026-03-02", "to": "2026-03-01"}]
 )
 def test_history_with_bad_bounds_is_a_400(api, make_vehicle, params):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     response = api.get(f"/api/v2/vehicles/{vehicle.vin}/history", params)
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_parameter"
 
 
 def test_history_checks_the_gate_before_the_parameters(api, make_vehicle):
-    vehicle = make_vehicle("disabled")
+    vehicle = make_vehicle("disabled", ago=LONG_AGO)
     response = api.get(f"/api/v2/vehicles/{vehicle.vin}/history", {"from": "nonsense"})
     assert response.status_code == 403
 
 
 def test_data_of_an_enabled_vin_of_another_workspace_is_never_read(rival_api, make_vehicle):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     reading(vehicle.vin, 1)
     assert rival_api.get(f"/api/v2/vehicles/{vehicle.vin}/status").status_code == 404
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_data_paths_answer_other_methods_with_405(api, make_vehicle, method):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     for path in ("status", "history"):
         response = getattr(api, method)(f"/api/v2/vehicles/{vehicle.vin}/{path}")
         assert response.status_code == 405
@@ -124,7 +125,7 @@ def test_data_paths_answer_other_methods_with_405(api, make_vehicle, method):
 
 @pytest.mark.parametrize("query", ["to=0001-01-01", "to=0001-01-03T00:00:00Z"])
 def test_history_ending_too_early_for_the_default_window_is_a_400(api, make_vehicle, query):
-    vehicle = make_vehicle("enabled")
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
     response = api.get(f"/api/v2/vehicles/{vehicle.vin}/history?{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_parameter"

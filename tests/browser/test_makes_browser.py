@@ -10,6 +10,7 @@ from fleet.models import MakeActivation
 from tests import chain_support
 from tests.chain_support import run_worker
 from tests.factories import make_named
+from tests.states import LONG_AGO
 from vehicles.choices import Status
 from vehicles.models import Vehicle
 from vehicles.status.machine import By, activate_make
@@ -59,7 +60,7 @@ def test_a_manager_requests_a_makes_activation_and_its_vehicles_get_enabled(
 def test_the_vehicle_page_shows_the_data_and_its_chart_only_while_enabled(
     live_server, login, page, screenshot, axe, workspace, manager, make_vehicle, simulated
 ):
-    enabled = make_vehicle(Status.ENABLED)
+    enabled = make_vehicle(Status.ENABLED, ago=LONG_AGO)  # the provider's day of readings falls in its consent
     disabled = make_vehicle(Status.DISABLED)
 
     login("mia")

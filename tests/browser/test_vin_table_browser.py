@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import SCREENSHOTS
+from tests.states import LONG_AGO, backdate
 from vehicles.choices import DELETED, Event, Status
 from vehicles.models import Vehicle
 from vehicles.status import machine
@@ -180,7 +181,7 @@ def test_the_vehicle_page_is_accessible_and_offers_the_actions(live_server, logi
     from tests.factories import UserFactory
 
     Membership.objects.create(workspace=fleet["enabled"].workspace, user=UserFactory(username="mia"), role=Role.MANAGER)
-    vehicle = fleet["enabled"]
+    vehicle = backdate(fleet["enabled"], LONG_AGO)  # Enabled long enough for the provider's readings to count
     login("mia")
     page.get_by_role("link", name=vehicle.vin).click()
     expect(page.get_by_role("heading", name=f"VIN {vehicle.vin}")).to_be_visible()

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from tests import chain_support
 from tests.factories import add_vehicle
-from vehicles.choices import Party, Status
-from vehicles.models import Reading
+from tests.states import LONG_AGO
+from vehicles.choices import Event, Party, Status
+from vehicles.models import Reading, StatusChange
 from vehicles.readings import gate
 from vehicles.status import machine
 from vehicles.status.machine import By
@@ -26,7 +27,7 @@ def store_readings(vin, hours):
 
 
 def test_an_enabled_vin_gives_its_latest_reading_and_history(make_vehicle, workspace):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     store_readings(vehicle.vin, 3)
 
     readable = gate.vehicle_for_data(workspace, vehicle.vin.lower())
@@ -37,7 +38,7 @@ def test_an_enabled_vin_gives_its_latest_reading_and_history(make_vehicle, works
 
 
 def test_a_disabled_vin_is_refused_current_and_history(make_vehicle, workspace):
-    vehicle = make_vehicle(Status.DISABLED)
+    vehicle = make_vehicle(Status.DISABLED, ago=LONG_AGO)
     store_readings(vehicle.vin, 3)
 
     with pytest.raises(gate.DataNotAvailable) as refused:
@@ -71,9 +72,14 @@ def test_a_vin_never_uploaded_is_not_found(workspace):
         gate.vehicle_for_data(workspace, "WBA3A5C51CF256651")
 
 
-def test_a_reuploaded_and_reapproved_vin_gives_back_its_old_history(make_vehicle, workspace):
-    vehicle = make_vehicle("deleted")
-    store_readings(vehicle.vin, 4)
+def test_a_reuploaded_and_reapproved_vin_gives_back_the_readings_of_its_earlier_consent_period(make_vehicle, workspace):
+    now = timezone.now()
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)  # Enabled 30 days ago
+    machine.fire(vehicle, Event.DISABLE, By.system("test"))
+    machine.fire(vehicle, Event.DELETE, By.system("test"))
+    StatusChange.objects.filter(vehicle=vehicle, at__gt=now - timedelta(hours=1)).update(at=now - timedelta(days=10))
+    during = Reading.objects.create(vin=vehicle.vin, recorded_at=now - timedelta(days=20), odometer_km=1)
+    Reading.objects.create(vin=vehicle.vin, recorded_at=now - timedelta(days=5), odometer_km=2)  # while deleted
 
     again = add_vehicle(workspace, vin=vehicle.vin)
     assert again.status == Status.PENDING, "earlier approvals do not count"
@@ -82,14 +88,30 @@ def test_a_reuploaded_and_reapproved_vin_gives_back_its_old_history(make_vehicle
     machine.approve_one(again, Party.PLATFORM, By.system("test"))
     machine.approve_one(again, Party.PROVIDER, By.provider("test"))
 
-    assert gate.readings(gate.vehicle_for_data(workspace, vehicle.vin)).count() == 4
+    readable = gate.vehicle_for_data(workspace, vehicle.vin)
+    assert list(gate.readings(readable)) == [during]  # the earlier period's, never the deleted days'
+    assert gate.latest_reading(readable) == during
+
+
+def test_a_fleet_that_uploads_a_vin_later_never_reads_what_was_recorded_before_its_consent(
+    make_vehicle, workspace, other_workspace
+):
+    first = make_vehicle(Status.ENABLED, ago=LONG_AGO)
+    store_readings(first.vin, 24)  # recorded while only the first fleet had the vehicle
+    later = make_vehicle(Status.ENABLED, target_workspace=other_workspace, vin=first.vin)
+    mine = Reading.objects.create(vin=first.vin, recorded_at=timezone.now() + timedelta(seconds=1), odometer_km=9)
+
+    assert gate.readings(gate.vehicle_for_data(workspace, first.vin)).count() == 25
+    assert list(gate.readings(gate.vehicle_for_data(other_workspace, later.vin))) == [mine]
+    reports = dict((vin, reading) for vin, reading, _ in gate.latest_readings(other_workspace, [first.vin]))
+    assert reports[first.vin] == mine
 
 
 def test_a_vin_enabled_in_one_workspace_and_disabled_in_another_gives_data_only_in_the_first(
     make_vehicle, workspace, other_workspace
 ):
-    vehicle = make_vehicle(Status.ENABLED)
-    make_vehicle(Status.DISABLED, target_workspace=other_workspace, vin=vehicle.vin)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
+    make_vehicle(Status.DISABLED, ago=LONG_AGO, target_workspace=other_workspace, vin=vehicle.vin)
     store_readings(vehicle.vin, 2)
 
     assert gate.readings(gate.vehicle_for_data(workspace, vehicle.vin)).count() == 2
@@ -98,7 +120,7 @@ def test_a_vin_enabled_in_one_workspace_and_disabled_in_another_gives_data_only_
 
 
 def test_a_fresh_reading_is_answered_without_asking_the_provider(make_vehicle, workspace, simulated):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     store_readings(vehicle.vin, 1)
     simulated["OUTAGE"] = True  # asking it would fail
 
@@ -110,7 +132,7 @@ def test_a_fresh_reading_is_answered_without_asking_the_provider(make_vehicle, w
 
 def test_a_stale_reading_is_refreshed_from_the_provider(make_vehicle, workspace, simulated, settings):
     settings.READING_MAX_AGE_SECONDS = 60
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - timedelta(hours=2), odometer_km=5)
 
     reading = gate.current_reading(vehicle)
@@ -122,7 +144,7 @@ def test_a_stale_reading_is_refreshed_from_the_provider(make_vehicle, workspace,
 
 def test_when_the_provider_fails_the_stored_reading_is_answered(make_vehicle, workspace, simulated, settings):
     settings.READING_MAX_AGE_SECONDS = 60
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     stale = Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - timedelta(hours=2), odometer_km=5)
     simulated["OUTAGE"] = True
 
@@ -131,7 +153,7 @@ def test_when_the_provider_fails_the_stored_reading_is_answered(make_vehicle, wo
 
 def test_a_provider_slower_than_the_timeout_is_not_waited_for(make_vehicle, workspace, settings):
     settings.VEHICLE_PROVIDERS = {"default": "tests.readings.test_gate.SlowProvider"}
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
 
     started = timezone.now()
     assert gate.current_reading(vehicle, timeout=0.2) is None

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tests import chain_support
+from tests.states import LONG_AGO
 from vehicles.choices import Status
 from vehicles.models import Reading
 from vehicles.readings import gate
@@ -24,7 +25,7 @@ def reading_values(reading):
 def test_an_enabled_vin_gives_the_vehicle_and_its_latest_reading_in_one_query(
     make_vehicle, workspace, django_assert_num_queries
 ):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     now = timezone.now()
     Reading.objects.create(vin=vehicle.vin, recorded_at=now - timedelta(hours=3), odometer_km=1)
     latest = Reading.objects.create(
@@ -50,7 +51,7 @@ def test_an_enabled_vin_gives_the_vehicle_and_its_latest_reading_in_one_query(
 
 
 def test_the_answer_is_the_same_when_asked_again_and_after_a_rolled_back_transaction(make_vehicle, workspace):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=7)
     first = gate.status_data(workspace, vehicle.vin)[1].odometer_km
     try:
@@ -65,7 +66,7 @@ def test_the_answer_is_the_same_when_asked_again_and_after_a_rolled_back_transac
 
 
 def test_an_enabled_vin_without_readings_asks_the_provider(make_vehicle, workspace, simulated):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
 
     readable, reading = gate.status_data(workspace, vehicle.vin)
 
@@ -77,7 +78,7 @@ def test_a_stale_reading_is_refreshed_and_an_unreachable_provider_gives_the_stor
     make_vehicle, workspace, simulated, settings
 ):
     settings.READING_MAX_AGE_SECONDS = 60
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - timedelta(hours=2), odometer_km=5)
     simulated["OUTAGE"] = True
 
@@ -111,7 +112,7 @@ def test_a_vin_that_is_not_enabled_is_refused_with_the_same_code_and_message(mak
 
 def test_deleted_unknown_and_other_workspaces_vins_are_not_found(make_vehicle, workspace, other_workspace):
     deleted = make_vehicle("deleted")
-    elsewhere = make_vehicle(Status.ENABLED, target_workspace=other_workspace)
+    elsewhere = make_vehicle(Status.ENABLED, ago=LONG_AGO, target_workspace=other_workspace)
     for vin in (deleted.vin, elsewhere.vin, "WBA3A5C51CF256651"):
         Reading.objects.create(vin=vin, recorded_at=timezone.now(), odometer_km=1)
         with pytest.raises(gate.VehicleNotFound):
@@ -124,7 +125,7 @@ def test_a_lost_database_connection_is_replaced_before_the_answer(make_vehicle, 
     closed is replaced and the query answered (on SQLite a closed connection is simply reopened)."""
     from django.db import close_old_connections, connection
 
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=3)
     assert gate.status_data(workspace, vehicle.vin)[1].odometer_km == 3
     close_old_connections()  # as at the start of a request: the reused connection is to be checked
@@ -151,7 +152,7 @@ def test_a_lost_database_connection_is_replaced_before_the_answer(make_vehicle, 
 def test_a_revocation_seen_while_fetching_disables_the_vehicle_and_refuses_as_disabled(
     make_vehicle, workspace, simulated
 ):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
     simulated["REVOKE_VINS"].append(vehicle.vin)
 
     with pytest.raises(gate.DataNotAvailable) as refused:

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tests import chain_support
+from tests.states import LONG_AGO
 from vehicles.choices import Status
 from vehicles.models import Reading
 from vehicles.providers import provider_for
@@ -24,7 +25,7 @@ def render(vehicle, workspace):
 
 @pytest.mark.django_db
 def test_an_enabled_vehicle_shows_its_latest_reading_and_a_chart(make_vehicle, workspace, simulated):
-    vehicle = make_vehicle(Status.ENABLED)
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
 
     html = render(vehicle, workspace)
 
@@ -39,7 +40,7 @@ def test_an_enabled_vehicle_shows_its_latest_reading_and_a_chart(make_vehicle, w
 
 @pytest.mark.django_db
 def test_a_disabled_vehicle_shows_a_notice_and_no_data(make_vehicle, workspace, simulated):
-    vehicle = make_vehicle(Status.DISABLED)
+    vehicle = make_vehicle(Status.DISABLED, ago=LONG_AGO)
     Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=123_456)
 
     html = render(vehicle, workspace)
@@ -67,8 +68,8 @@ def test_a_vehicle_not_yet_enabled_says_why_there_is_no_data(make_vehicle, works
 def test_a_vehicle_enabled_elsewhere_shows_no_data_in_a_workspace_where_it_is_disabled(
     make_vehicle, workspace, other_workspace, simulated
 ):
-    enabled = make_vehicle(Status.ENABLED)
-    disabled = make_vehicle(Status.DISABLED, target_workspace=other_workspace, vin=enabled.vin)
+    enabled = make_vehicle(Status.ENABLED, ago=LONG_AGO)
+    disabled = make_vehicle(Status.DISABLED, ago=LONG_AGO, target_workspace=other_workspace, vin=enabled.vin)
 
     assert "<svg" in render(enabled, workspace)
     assert "This vehicle is disabled" in render(disabled, other_workspace)
@@ -111,8 +112,8 @@ def test_a_make_can_have_its_own_provider(settings):
 def test_the_vehicle_page_includes_the_data_for_a_viewer_too(client, viewer, workspace, make_vehicle, simulated):
     from django.urls import reverse
 
-    enabled = make_vehicle(Status.ENABLED)
-    disabled = make_vehicle(Status.DISABLED)
+    enabled = make_vehicle(Status.ENABLED, ago=LONG_AGO)
+    disabled = make_vehicle(Status.DISABLED, ago=LONG_AGO)
     client.force_login(viewer)
 
     page = client.get(reverse("vehicles:detail", args=[workspace.slug, enabled.vin]))

@@ -118,7 +118,7 @@ class SimulatedProvider(Provider):
         while at < now:
             instants.append(at)
             at += step
-        instants.append(now)
+        instants.append(timezone.now())  # the latest reading is of this very moment (after an enablement)
         return [reading_at(vin, at) for at in instants if since is None or at > since]
 
 

@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fleet.models import Make
 from vehicles.choices import Status
-from vehicles.models import Reading, Vehicle
+from vehicles.models import Reading, StatusChange, Vehicle
 from vehicles.providers import ProviderUnavailable, VehicleRevoked
 from vehicles.readings.fetch import refresh_readings
 from vehicles.readings.status_query import fetch_one
@@ -89,7 +89,8 @@ _VEHICLE_FIELDS = [
 @functools.cache
 def _status_data_sql(vendor):
     """One query: the live vehicle with this VIN in the workspace, its make's name and — only when it is Enabled —
-    its newest stored reading (by the `reading_vin_at` index).
+    its newest stored reading of the current consent period (recorded since it became Enabled: its
+    `status_changed_at`), by the `reading_vin_at` index.
 
     Written as SQL (table and column names from the models) and built once per database vendor, because it runs
     on every Get Vehicle Status request and the ORM's compilation of the equivalent querysets costs several times
@@ -111,7 +112,8 @@ def _status_data_sql(vendor):
         f" LEFT JOIN {q(reading.db_table)} r ON v.{column(vehicle, 'status')} = %s"
         f" AND r.{column(reading, 'id')} = ("
         f"SELECT n.{column(reading, 'id')} FROM {q(reading.db_table)} n WHERE n.{column(reading, 'vin')} = "
-        f"v.{column(vehicle, 'vin')} ORDER BY n.{column(reading, 'recorded_at')} DESC LIMIT 1)"
+        f"v.{column(vehicle, 'vin')} AND n.{column(reading, 'recorded_at')} >= v.{column(vehicle, 'status_changed_at')}"
+        f" ORDER BY n.{column(reading, 'recorded_at')} DESC LIMIT 1)"
         f" WHERE v.{column(vehicle, 'workspace')} = %s AND v.{column(vehicle, 'vin')} = %s"
         f" AND v.{column(vehicle, 'deleted_at')} IS NULL"
     )
@@ -146,12 +148,41 @@ def status_data(workspace, vin, timeout=None):
         latest = Reading.from_db(connection.alias, _READING_FIELDS, values)
     if reading_is_fresh(latest):
         return vehicle, latest
+    if latest is None:  # none since it became Enabled: the newest of an earlier consent period, if any
+        latest = latest_reading(vehicle)
     return vehicle, _fetched_reading(vehicle, make_name, latest, timeout)
 
 
+def consent_periods(vehicle):
+    """[(start, end or None)]: the periods in which this vehicle was Enabled in its workspace, oldest first, from
+    its status history (a handful of rows, by the `history_vehicle_at` index). The same vehicle row carries a
+    VIN's whole life in one workspace, re-uploads included, so earlier periods count again (SPEC.md's gate)."""
+    periods, start = [], None
+    for to_status, at in (
+        StatusChange.objects.filter(vehicle_id=vehicle.pk).order_by("at", "id").values_list("to_status", "at")
+    ):
+        if to_status == Status.ENABLED:
+            start = start or at
+        elif start is not None:
+            periods.append((start, at))
+            start = None
+    if start is not None:
+        periods.append((start, None))
+    return periods
+
+
+def within(periods):
+    """A filter of readings recorded inside the periods (nothing when there are none)."""
+    condition = Q(pk__in=[])
+    for start, end in periods:
+        condition |= Q(recorded_at__gte=start, recorded_at__lt=end) if end else Q(recorded_at__gte=start)
+    return condition
+
+
 def readings(vehicle, start=None, end=None):
-    """The stored readings of a vehicle that passed the gate, newest first, optionally between two instants."""
-    qs = Reading.objects.filter(vin=vehicle.vin)
+    """The stored readings of a vehicle that passed the gate, recorded while it was Enabled in its workspace,
+    newest first, optionally between two instants."""
+    qs = Reading.objects.filter(vin=vehicle.vin).filter(within(consent_periods(vehicle)))
     if start is not None:
         qs = qs.filter(recorded_at__gte=start)
     if end is not None:
@@ -170,7 +201,12 @@ def latest_readings(workspace, vins, chunk=1000):
     vins = [normalise_vin(vin) for vin in vins]
     for start in range(0, len(vins), chunk):
         part = vins[start : start + chunk]
-        newest = Reading.objects.filter(vin=OuterRef("vin")).order_by("-recorded_at").values("pk")[:1]
+        # The newest reading of the current consent period (recorded since the VIN became Enabled here).
+        newest = (
+            Reading.objects.filter(vin=OuterRef("vin"), recorded_at__gte=OuterRef("status_changed_at"))
+            .order_by("-recorded_at")
+            .values("pk")[:1]
+        )
         vehicles = {
             v.vin: v
             for v in Vehicle.objects.filter(workspace=workspace, vin__in=part)

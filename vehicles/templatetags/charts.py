@@ -30,7 +30,7 @@ def reading_chart(history, chart_id="reading-chart"):
     """An inline SVG line chart of odometer (left axis, km) and fuel or battery level (right axis, %)."""
     points = [r for r in history if r.odometer_km is not None]
     if len(points) < 2:
-        return format_html('<p class="muted">Not enough readings yet for a chart.</p>')
+        return format_html('<p class="muted">{}</p>', "Not enough readings yet for a chart.")
     start, end = points[0].recorded_at, points[-1].recorded_at
     span = max((end - start).total_seconds(), 1)
     odo_low, odo_high = _nice_range(min(r.odometer_km for r in points), max(r.odometer_km for r in points))

@@ -5,13 +5,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from events.models import Event as LoggedEvent
 from fleet.models import Make, MakeActivation, Membership, Role, Workspace
 from vehicles.choices import Event, Party, Status
 from vehicles.demo import DEMO_WMIS, UNKNOWN_WMI, make_vin
 from vehicles.importing.engine import Entry, add_vehicles
-from vehicles.models import Vehicle
+from vehicles.models import StatusChange, Vehicle
 from vehicles.providers import provider_for
 from vehicles.readings import fetch
 from vehicles.status import machine
@@ -106,6 +108,14 @@ class Command(BaseCommand):
             By.manager(manager),
             reason="Vehicle sold",
         )
+        # The story so far happened 8 days ago: the VINs were uploaded and approved then, so that the week of
+        # readings below falls inside their consent periods (SPEC.md's gate reads nothing from before).
+        ago = timedelta(days=8)
+        StatusChange.objects.filter(vehicle__workspace=workspace).update(at=F("at") - ago)
+        Vehicle.all_objects.filter(workspace=workspace).update(
+            status_changed_at=F("status_changed_at") - ago, created_at=F("created_at") - ago
+        )
+        LoggedEvent.objects.filter(workspace=workspace).update(created_at=F("created_at") - ago)
         # Data: a week of readings from the provider for every vehicle that has been Enabled.
         since = timezone.now() - timedelta(days=7)
         readings = 0
