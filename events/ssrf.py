@@ -40,12 +40,12 @@ def _refused(ip):
     if ip.version == 6 and ip.sixtofour is not None:
         ip = ip.sixtofour
     reasons = [
-        ("loopback", ip.is_loopback),
-        ("private", ip.is_private),
-        ("link-local", ip.is_link_local),
-        ("reserved", ip.is_reserved),
-        ("multicast", ip.is_multicast),
         ("unspecified", ip.is_unspecified),
+        ("loopback", ip.is_loopback),
+        ("link-local", ip.is_link_local),
+        ("multicast", ip.is_multicast),
+        ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
         ("not public", not ip.is_global),
     ]
     return next((name for name, hit in reasons if hit), None), ip
@@ -81,7 +81,8 @@ def check(url):
         ip = ipaddress.ip_address(info[4][0].split("%")[0])
         reason, plain = _refused(ip)
         if reason and not (loopback_ok and plain.is_loopback):
-            raise UnsafeUrl(f"{url} is refused: its host {host} resolves to {ip}, a {reason} address")
+            shown = f"{ip} (= {plain})" if plain != ip else str(ip)
+            raise UnsafeUrl(f"{url} is refused: its host {host} resolves to {shown}, a {reason} address")
         if scheme == "http" and not plain.is_loopback:
             raise UnsafeUrl(f"{url} is refused: a webhook URL must start with https://")
         addresses.append(str(ip))

@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
         "HistoryStatusV1Enum": ["Consented", "Pending", "Revoked", "Deleted"],
         "ErrorCodeEnum": "vehicles.api.errors.ERROR_CODES",
         "ResultErrorCodeEnum": "vehicles.api.serializers.RESULT_ERROR_CODES",
+        "EventTypeEnum": "events.models.PUBLIC_TYPES",
     },
     "OAS_VERSION": "3.1.0",
     # servers (this host), the token endpoint and the headers of 401/202/429 answers: vehicles/api/schema.py

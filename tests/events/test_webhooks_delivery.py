@@ -1,14 +1,18 @@
 """Webhook deliveries against a real receiver (pytest-httpserver) by the real worker (`db_worker --batch`)."""
 
 import json
+import socket
+import threading
 import time
 
 import pytest
+from django.db import connection
 from standardwebhooks.webhooks import Webhook as Verifier
 from werkzeug import Response
 
 from events import webhooks
 from events.models import DeliveryAttempt, EventType, Webhook, WebhookMessage
+from events.tasks import dispatch
 from tests.events.webhook_support import change, received, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -169,3 +173,68 @@ def test_secrets_are_not_stored_in_plain_text(workspace, httpserver, webhook_set
         rows = cursor.fetchall()
     assert secret not in repr(rows) and secret[6:] not in repr(rows)
     assert Webhook.objects.get().secret == secret
+
+
+def test_a_public_host_whose_dns_answer_turns_private_is_refused_at_send(
+    workspace, httpserver, webhook_settings, monkeypatch
+):
+    webhook_settings.DEBUG = False
+    webhook_settings.WEBHOOK_ALLOW_LOOPBACK = False
+    webhook_settings.WEBHOOK_RETRY_SCHEDULE = []
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    answers = {"hooks.example.net": "93.184.216.34"}
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    webhook, _ = webhooks.create(workspace.pk, "https://hooks.example.net/hook", ["api_client.created"])
+    for address, word in (("10.0.0.5", "private"), ("127.0.0.1", "loopback"), ("::ffff:127.0.0.1", "loopback")):
+        answers["hooks.example.net"] = address
+        change(workspace)
+        run_worker()
+        attempt = DeliveryAttempt.objects.order_by("-id").first()
+        assert attempt.status is None and word in attempt.error, attempt.error
+        assert address.removeprefix("::ffff:") in attempt.error
+    assert received(httpserver) == []  # nothing reached the (loopback) receiver
+    with pytest.raises(webhooks.InvalidWebhook, match="loopback"):
+        webhooks.update(webhook, url=httpserver.url_for("/hook").replace("http:", "https:"))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two workers at once need PostgreSQL's row locks")
+def test_two_workers_deliver_each_attempt_exactly_once(workspace, httpserver, webhook_settings):
+    def slowish(request):
+        time.sleep(0.02)
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(slowish)
+    subscribe(workspace, httpserver)
+    subscribe(workspace, httpserver)  # a second endpoint to the same receiver: each gets each event once
+    change(workspace, 15)
+    change(workspace, 15)
+    errors = []
+
+    def worker():
+        try:
+            for _ in range(3):
+                dispatch()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    sent = [(r.headers["webhook-id"], r.headers["webhook-signature"]) for r in received(httpserver)]
+    ids = [webhook_id for webhook_id, _ in sent]
+    assert len(ids) == 60 and len(set(sent)) == 60  # 30 events × 2 endpoints, none twice
+    assert DeliveryAttempt.objects.count() == 60
+    assert set(WebhookMessage.objects.values_list("state", flat=True)) == {"delivered"}
+    assert WebhookMessage.objects.count() == 60
