@@ -219,7 +219,8 @@ if (pm.response.code === 201) {
 }
 function readWebhook(check) {
     pm.sendRequest({
-        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/" + pm.collectionVariables.get("webhook_id") + "/",
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
         header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
     }, function (err, res) { check(res); });
 }
@@ -258,7 +259,8 @@ readWebhook(function (res) {
 });
 function readWebhook(check) {
     pm.sendRequest({
-        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/" + pm.collectionVariables.get("webhook_id") + "/",
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
         header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
     }, function (err, res) { check(res); });
 }
@@ -302,7 +304,8 @@ readWebhook(function (res) {
 });
 function readWebhook(check) {
     pm.sendRequest({
-        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/" + pm.collectionVariables.get("webhook_id") + "/",
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
         header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
     }, function (err, res) { check(res); });
 }

@@ -54,7 +54,7 @@ class WebhookCreateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     class Meta:
-        ref_name = "WebhookCreateRequest"
+        ref_name = "WebhookCreate"
 
 
 class WebhookUpdateSerializer(serializers.Serializer):
@@ -66,7 +66,7 @@ class WebhookUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     class Meta:
-        ref_name = "WebhookUpdateRequest"
+        ref_name = "WebhookUpdate"
 
 
 class WebhookSerializer(serializers.Serializer):
@@ -106,7 +106,7 @@ class ReplaySerializer(serializers.Serializer):
     since = serializers.DateTimeField(help_text="Every subscribed event created at or after this instant.")
 
     class Meta:
-        ref_name = "ReplayRequest"
+        ref_name = "Replay"
 
 
 class QueuedSerializer(serializers.Serializer):
@@ -191,7 +191,7 @@ class WebhookCollectionView(ApiView):
         summary="The workspace's webhooks",
         description="Every endpoint of the workspace, oldest first, with whether it is on and why it was switched "
         "off. The secrets are not shown (only when created).",
-        responses={200: WebhookListSerializer},
+        responses={200: WebhookListSerializer, **_errors()},
     )
     def get(self, request):
         webhooks = Webhook.objects.filter(workspace=workspace_of(request)).order_by("created_at", "id")
@@ -205,7 +205,7 @@ class WebhookCollectionView(ApiView):
         "Standard Webhooks says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The answer carries the "
         "signing secret, shown only this once. Unknown event types and refused URLs are a 400 naming them.",
         request=WebhookCreateSerializer,
-        responses={201: WebhookCreatedSerializer, **_errors(400, 415)},
+        responses={201: WebhookCreatedSerializer, **_errors(400, 413, 415)},
         examples=[
             OpenApiExample(
                 "Created", value={**EXAMPLE, "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, response_only=True
@@ -243,6 +243,7 @@ class WebhookDetailView(WebhookView):
         operation_id="v2_get_webhook",
         tags=TAGS,
         summary="A webhook",
+        description="Its URL, subscribed types, whether it is on and, if it was switched off, why. Not its secret.",
         parameters=[WEBHOOK_ID],
         responses={200: WebhookSerializer, **_errors(404)},
     )
@@ -258,7 +259,7 @@ class WebhookDetailView(WebhookView):
         "with a replay).",
         parameters=[WEBHOOK_ID],
         request=WebhookUpdateSerializer,
-        responses={200: WebhookSerializer, **_errors(400, 404, 415)},
+        responses={200: WebhookSerializer, **_errors(400, 404, 413, 415)},
     )
     def patch(self, request, webhook_id):
         webhook = self.webhook_or_404(webhook_id)
@@ -291,7 +292,7 @@ class WebhookTestView(WebhookView):
         "seconds; see it in the deliveries. A webhook that is switched off is a 409: switch it on first.",
         parameters=[WEBHOOK_ID],
         request=None,
-        responses={202: QueuedSerializer, **_errors(404, 409)},
+        responses={202: QueuedSerializer, **_errors(404, 409, 413, 415)},
     )
     def post(self, request, webhook_id):
         webhook = self.webhook_or_404(webhook_id)
@@ -311,7 +312,7 @@ class WebhookReplayView(WebhookView):
         "once. Answers how many were queued.",
         parameters=[WEBHOOK_ID],
         request=ReplaySerializer,
-        responses={202: QueuedSerializer, **_errors(400, 404, 409, 415)},
+        responses={202: QueuedSerializer, **_errors(400, 404, 409, 413, 415)},
     )
     def post(self, request, webhook_id):
         webhook = self.webhook_or_404(webhook_id)
