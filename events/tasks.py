@@ -49,11 +49,13 @@ def dispatch():
     for webhook_id in Webhook.objects.filter(enabled=True, pk__in=due.values("webhook_id")).values_list(
         "id", flat=True
     ):
-        if lease(webhook_id):
-            try:
-                send_due(webhook_id)
-            finally:
-                Webhook.objects.filter(pk=webhook_id).update(leased_until=None)
+        held = Lease.take(webhook_id)
+        if held is None:
+            continue  # another worker is sending this endpoint's messages
+        try:
+            send_due(webhook_id, held)
+        finally:
+            held.release()
     schedule_next()
 
 
@@ -85,27 +87,42 @@ def fan_out():
 # --- Sending ---
 
 
-def lease(webhook_id):
-    now = timezone.now()
-    return (
-        Webhook.objects.filter(pk=webhook_id, enabled=True)
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .update(leased_until=now + dt.timedelta(seconds=LEASE_SECONDS))
-        == 1
-    )
+class Lease:
+    """One run's hold on one endpoint: `UPDATE … SET leased_until = now + 60 s WHERE id = … AND (leased_until IS
+    NULL OR leased_until < now)`; one row updated = this run owns it. Renewed before each send and released at the
+    end, both only while `leased_until` is still the value this run wrote (so a run whose lease expired and was
+    taken by another never renews or releases the other's)."""
 
+    def __init__(self, webhook_id, until):
+        self.webhook_id = webhook_id
+        self.until = until
 
-def _renew(webhook_id):
-    now = timezone.now()
-    return (
-        Webhook.objects.filter(pk=webhook_id, enabled=True).update(
-            leased_until=now + dt.timedelta(seconds=LEASE_SECONDS)
+    @classmethod
+    def take(cls, webhook_id):
+        now = timezone.now()
+        until = now + dt.timedelta(seconds=LEASE_SECONDS)
+        taken = (
+            Webhook.objects.filter(pk=webhook_id, enabled=True)
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+            .update(leased_until=until)
         )
-        == 1
-    )
+        return cls(webhook_id, until) if taken == 1 else None
+
+    def renew(self):
+        """False when the endpoint was switched off or deleted, or the lease lost."""
+        until = timezone.now() + dt.timedelta(seconds=LEASE_SECONDS)
+        renewed = Webhook.objects.filter(pk=self.webhook_id, enabled=True, leased_until=self.until).update(
+            leased_until=until
+        )
+        if renewed == 1:
+            self.until = until
+        return renewed == 1
+
+    def release(self):
+        Webhook.objects.filter(pk=self.webhook_id, leased_until=self.until).update(leased_until=None)
 
 
-def send_due(webhook_id):
+def send_due(webhook_id, held):
     webhook = Webhook.objects.select_related("workspace").get(pk=webhook_id)
     secret = webhook.secret
     sent = 0
@@ -120,11 +137,9 @@ def send_due(webhook_id):
         if not due:
             return
         for message in due:
-            if not _renew(webhook_id):
-                return  # switched off (or deleted) meanwhile
-            webhook.refresh_from_db(fields=["url", "enabled"])
-            if not webhook.enabled:
-                return
+            if not held.renew():
+                return  # switched off or deleted meanwhile
+            webhook.refresh_from_db(fields=["url"])
             if not send_one(webhook, secret, message):
                 return  # switched off after this failure
             sent += 1

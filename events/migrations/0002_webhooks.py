@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0001_initial'),
-        ('fleet', '0003_cache_tables'),
+        ('fleet', '0001_initial'),  # Workspace; not a later one (tests migrate fleet back and forth)
     ]
 
     operations = [
