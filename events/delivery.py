@@ -59,6 +59,7 @@ def _pool(target, timeout):
             retries=False,
             maxsize=1,
             cert_reqs="CERT_REQUIRED",
+            ca_certs=getattr(settings, "WEBHOOK_CA_BUNDLE", None) or None,  # None: the system's CAs
             server_hostname=target.host,
             assert_hostname=target.host,
         )

@@ -282,6 +282,8 @@ WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)
 # the former value in WEBHOOK_SECRET_KEYS_OLD and run `manage.py rotate_webhook_secrets`.
 WEBHOOK_SECRET_KEY = env_str("WEBHOOK_SECRET_KEY") or SECRET_KEY
 WEBHOOK_SECRET_KEYS_OLD = env_list("WEBHOOK_SECRET_KEYS_OLD")
+# The CA certificates that endpoints' TLS certificates are checked against (a PEM file); empty: the system's.
+WEBHOOK_CA_BUNDLE = env_str("WEBHOOK_CA_BUNDLE")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Task workers (fleet/workers, docs/deploy.md "Task workers"): each writes a heartbeat every few seconds; a RUNNING
