@@ -9,6 +9,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from events.models import EventType, Webhook
+from fleet.models import ApiClient
 from tests.events.webhook_support import received, run_worker
 
 from .schema_check import assert_matches_schema
@@ -176,3 +177,24 @@ def test_test_and_replay_through_the_api(api, workspace, httpserver, webhook_set
     assert api.post(f"{path}replay", {"since": "yesterday"}, format="json").status_code == 400
     future = (timezone.now() + dt.timedelta(hours=1)).isoformat()
     assert api.post(f"{path}replay", {"since": future}, format="json").json() == {"queued": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_endpoint_is_switched_off_the_api_shows_it_and_patch_switches_it_on(
+    api, workspace, httpserver, webhook_settings
+):
+    webhook_settings.WEBHOOK_DISABLE_AFTER_FAILURES = 2
+    webhook_settings.WEBHOOK_RETRY_SCHEDULE = [0]
+    httpserver.expect_request("/hook").respond_with_data("down", status=500)
+    answer = create(api, httpserver.url_for("/hook"), events=["api_client.created"]).json()
+    path = f"{BASE}{answer['id']}/"
+    for name in ("A", "B", "C"):  # three changes: new credentials, one api_client.created event each
+        ApiClient.issue(workspace, name)
+    run_worker()
+    shown = api.get(path).json()
+    assert shown["enabled"] is False and shown["consecutive_failures"] == 2
+    assert shown["disabled_reason"].startswith("Switched off after 2 events in a row failed")
+    deliveries = api.get(f"{path}deliveries").json()["deliveries"]
+    assert {d["status"] for d in deliveries} == {500} and {d["error"] for d in deliveries} == {"HTTP 500"}
+    on = api.patch(path, {"enabled": True}, format="json").json()
+    assert on["enabled"] is True and on["consecutive_failures"] == 0 and on["disabled_reason"] == ""
