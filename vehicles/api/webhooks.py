@@ -30,7 +30,7 @@ class EventTypesField(serializers.ListField):
     """A list of event types; the unknown ones are named in one message."""
 
     def __init__(self, **kwargs):
-        super().__init__(child=serializers.ChoiceField(choices=PUBLIC_TYPES), allow_empty=False, **kwargs)
+        super().__init__(child=serializers.ChoiceField(choices=PUBLIC_TYPES), allow_empty=False, min_length=1, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, list):
