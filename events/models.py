@@ -5,6 +5,8 @@ order events become visible, so that a reader positioned after `evt_41` can neve
 later: on PostgreSQL a transaction that took its row id earlier may commit after one that took a later id.
 """
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -94,3 +96,85 @@ class EventSequence(models.Model):
     """One row: the last `seq` given. Its row lock orders the sequencer's runs."""
 
     last = models.BigIntegerField(default=0)
+
+
+class Webhook(models.Model):
+    """An endpoint of a workspace that receives its events (docs/webhooks.md).
+
+    `last_seq` is the fan-out's cursor: the events with a larger `seq` are not yet turned into messages for it.
+    `leased_until` is the dispatcher's lease on the endpoint: one worker at a time sends its messages.
+    The secret is stored encrypted (events/secrets.py); only `Webhook.issue` sees it in plain text.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey("fleet.Workspace", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)  # subscribed types, from PUBLIC_TYPES
+    description = models.CharField(max_length=200, blank=True)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.TextField(blank=True)
+    secret_encrypted = models.TextField(editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_seq = models.BigIntegerField(default=0)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["enabled", "workspace"], name="webhook_enabled_ws")]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def secret(self):
+        from events.secrets import decrypt
+
+        return decrypt(self.secret_encrypted)
+
+
+class WebhookMessage(models.Model):
+    """The outbox: one event to send to one webhook, with its retries."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="messages")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="webhook_messages")
+    seq = models.BigIntegerField()  # the event's, for the order of sending
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    replay = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # the dispatcher: an endpoint's due messages in order
+            models.Index(fields=["webhook", "seq", "id"], condition=Q(state="pending"), name="whmsg_pending_order"),
+            # when the next retry is due (the dispatcher's own re-enqueue)
+            models.Index(fields=["next_attempt_at"], condition=Q(state="pending"), name="whmsg_pending_due"),
+        ]
+
+
+class DeliveryAttempt(models.Model):
+    """One POST of a message to its endpoint, and what came back."""
+
+    message = models.ForeignKey(WebhookMessage, on_delete=models.CASCADE, related_name="delivery_attempts")
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="delivery_attempts")
+    attempt = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    status = models.PositiveIntegerField(null=True, blank=True)  # HTTP status; null when none came back
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["webhook", "-at", "-id"], name="whattempt_wh_at")]
+
+    @property
+    def ok(self):
+        return self.status is not None and 200 <= self.status < 300 and not self.error

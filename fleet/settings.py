@@ -273,6 +273,22 @@ EVENTS_FEED_DEFAULT_DAYS = env_int("EVENTS_FEED_DEFAULT_DAYS", 7)
 LIVE_TABLE_INTERVAL_SECONDS = env_int("LIVE_TABLE_INTERVAL_SECONDS", 5)
 LIVE_TABLE_IDLE_MINUTES = env_int("LIVE_TABLE_IDLE_MINUTES", 30)
 
+# Webhooks (docs/webhooks.md). Sent by the task worker only. A delivery succeeds on a 2xx within
+# WEBHOOK_TIMEOUT_SECONDS; a failed one is retried after each wait of WEBHOOK_RETRY_SCHEDULE (seconds) in turn; after
+# WEBHOOK_DISABLE_AFTER_FAILURES events in a row exhausted their retries, the endpoint is switched off.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RETRY_SCHEDULE = [int(s) for s in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000")]
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+# http:// and loopback addresses (local development, the tests' receiver); never in production.
+WEBHOOK_ALLOW_LOOPBACK = env_bool("WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+# The endpoints' signing secrets are stored encrypted with Fernet under a key derived (HKDF-SHA256) from this;
+# by default from SECRET_KEY. Set it on its own to rotate SECRET_KEY without it; when rotating this one, list
+# the former value in WEBHOOK_SECRET_KEYS_OLD and run `manage.py rotate_webhook_secrets`.
+WEBHOOK_SECRET_KEY = env_str("WEBHOOK_SECRET_KEY") or SECRET_KEY
+WEBHOOK_SECRET_KEYS_OLD = env_list("WEBHOOK_SECRET_KEYS_OLD")
+# The CA certificates that endpoints' TLS certificates are checked against (a PEM file); empty: the system's.
+WEBHOOK_CA_BUNDLE = env_str("WEBHOOK_CA_BUNDLE")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Task workers (fleet/workers, docs/deploy.md "Task workers"): each writes a heartbeat every few seconds; a RUNNING
 # task whose worker has not been seen for WORKER_LOST_AFTER_SECONDS is enqueued again if its task is in
@@ -287,8 +303,10 @@ WORKER_RETRY_TASKS = env_list(
     "WORKER_RETRY_TASKS",
     # The import is one transaction (a killed run left nothing; a second run after a finished one does nothing);
     # a reading fetch inserts with ON CONFLICT DO NOTHING; the chain's steps re-read Pending VINs of their round.
+    # The webhook dispatcher leases each endpoint before sending and sends only what is still pending.
     "vehicles.tasks.imports.import_vins_file,vehicles.tasks.readings.fetch_readings,"
-    "vehicles.tasks.approvals.start_approvals,vehicles.tasks.approvals.request_enablement",
+    "vehicles.tasks.approvals.start_approvals,vehicles.tasks.approvals.request_enablement,"
+    "events.tasks.deliver_webhooks",
 )
 
 # --- Product settings ---
@@ -386,6 +404,7 @@ SPECTACULAR_SETTINGS = {
         "HistoryStatusV1Enum": ["Consented", "Pending", "Revoked", "Deleted"],
         "ErrorCodeEnum": "vehicles.api.errors.ERROR_CODES",
         "ResultErrorCodeEnum": "vehicles.api.serializers.RESULT_ERROR_CODES",
+        "EventTypeEnum": "events.models.PUBLIC_TYPES",
     },
     "OAS_VERSION": "3.1.0",
     # servers (this host), the token endpoint and the headers of 401/202/429 answers: vehicles/api/schema.py
@@ -399,6 +418,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "v2 vehicle data", "description": "Status readings of Enabled VINs (v2)."},
         {"name": "v2 reports", "description": "Asynchronous status reports (v2)."},
         {"name": "v2 events", "description": "The workspace's change log: every change, in order (v2)."},
+        {"name": "v2 webhooks", "description": "Endpoints that receive the workspace's events, signed (v2)."},
     ],
     "CONTACT": {"name": "Fleet Vehicle Management", "url": "https://example.invalid/support"},
     "LICENSE": {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"},

@@ -53,6 +53,16 @@ def make_vehicle(workspace):
 __all__ = ["add_vehicle", "new_vin"]
 
 
+@pytest.fixture
+def webhook_settings(settings):
+    """Webhooks to the tests' receiver (pytest-httpserver on 127.0.0.1 over http), retried at once."""
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    settings.WEBHOOK_RETRY_SCHEDULE = [0, 0]
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    settings.WEBHOOK_DISABLE_AFTER_FAILURES = 20
+    return settings
+
+
 @pytest.fixture(autouse=True)
 def _events_invariant(request):
     """After every test on the (non-transactional) test database: every history row has its event and every

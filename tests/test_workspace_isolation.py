@@ -7,6 +7,8 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from events import webhooks
+from events.models import Webhook
 from fleet.models import ApiClient, Make
 from vehicles.models import ImportJob, StatusChange, Vehicle
 
@@ -28,8 +30,9 @@ def fill(route, values):
 
 
 @pytest.fixture
-def victim(workspace, make_vehicle, manager):
+def victim(workspace, make_vehicle, manager, webhook_settings):
     vehicle = make_vehicle("enabled")
+    webhook, _secret = webhooks.create(workspace.pk, "http://127.0.0.1:9/hook", ["vehicle.status_changed"])
     job = ImportJob.objects.create(workspace=workspace, source=ImportJob.Source.CSV, filename="x.csv")
     client, _secret = ApiClient.issue(workspace, "ERP", manager)
     return {
@@ -39,6 +42,7 @@ def victim(workspace, make_vehicle, manager):
         "<uuid:job_id>": job.pk,
         "<int:make_id>": Make.objects.get(name="BMW").pk,
         "<int:client_id>": client.pk,
+        "<uuid:webhook_id>": webhook.pk,
     }
 
 
@@ -57,6 +61,7 @@ def test_an_outsider_gets_404_on_every_workspace_page_and_changes_nothing(client
     url = fill(route, victim)
     vehicles_before = list(Vehicle.all_objects.values())
     history_before = StatusChange.objects.count()
+    webhooks_before = list(Webhook.objects.values())
 
     get, post = client.get(url), client.post(url, {"vin": "WBA3A5C51CF256551", "note": "x", "name": "x"})
 
@@ -64,6 +69,7 @@ def test_an_outsider_gets_404_on_every_workspace_page_and_changes_nothing(client
     assert 404 in (get.status_code, post.status_code)
     assert list(Vehicle.all_objects.values()) == vehicles_before
     assert StatusChange.objects.count() == history_before
+    assert list(Webhook.objects.values()) == webhooks_before
     for response in (get, post):
         assert victim["<vin:vin>"] not in response.content.decode()
 

@@ -59,7 +59,7 @@ def op(name):
 
 
 def test_a_generated_client_calls_every_operation_and_parses_every_answer(
-    live_server, workspace, make_vehicle, fast_hashing, tmp_path
+    live_server, workspace, make_vehicle, fast_hashing, tmp_path, webhook_settings
 ):
     api_client, secret = ApiClient.issue(workspace, "Generated client")
     enabled = {version: make_vehicle("enabled", ago=LONG_AGO) for version in ("v1", "v2")}
@@ -135,6 +135,42 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
     changes = [c for event in page.parsed.events for c in event.data.changes]
     assert (fresh, "deleted") in {(c.vin, c.to_status.value) for c in changes}
     called.add("v2_list_events")
+
+    # v2 only: a webhook's whole life (nothing is sent: no worker runs here).
+    def hook(name, *args, expected, status=None, **kwargs):
+        response = op(f"v2_webhooks.v2_{name}").sync_detailed(*args, client=client, **kwargs)
+        assert response.status_code < 300, (name, response.status_code, response.content[:300])
+        if expected is not None:
+            assert isinstance(response.parsed, expected), (name, type(response.parsed), response.content[:300])
+        called.add(f"v2_{name}")
+        return response.parsed
+
+    created = hook(
+        "create_webhook",
+        body=models.WebhookCreateRequest(
+            url="http://127.0.0.1:9/hooks",
+            events=[models.EventTypeEnum.VEHICLE_STATUS_CHANGED, models.EventTypeEnum.WEBHOOK_UPDATED],
+            description="Generated client",
+        ),
+        expected=models.WebhookCreated,
+    )
+    assert created.secret.startswith("whsec_") and created.enabled
+    listed = hook("list_webhooks", expected=models.WebhookList)
+    assert [w.id for w in listed.webhooks] == [created.id]
+    assert hook("get_webhook", created.id, expected=models.Webhook).url == "http://127.0.0.1:9/hooks"
+    changed = hook(
+        "update_webhook",
+        created.id,
+        body=models.PatchedWebhookUpdateRequest(description="renamed"),
+        expected=models.Webhook,
+    )
+    assert changed.description == "renamed"
+    assert hook("test_webhook", created.id, expected=models.Queued).queued == 1
+    since = timezone.now() - dt.timedelta(hours=1)
+    replayed = hook("replay_webhook", created.id, body=models.ReplayRequest(since=since), expected=models.Queued)
+    assert replayed.queued >= 1  # its own webhook.updated at least
+    assert hook("list_webhook_deliveries", created.id, expected=models.DeliveryList).deliveries == []
+    hook("delete_webhook", created.id, expected=None)
 
     generated = {path.stem for path in (tmp_path / "fleet_client" / "api").glob("*/*.py") if path.stem != "__init__"}
     assert called == generated  # every operation of the schema was called

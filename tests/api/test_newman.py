@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from events.models import Webhook
 from fleet.models import ApiClient
 from tests.factories import new_vin
 from vehicles.choices import Status
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_newman_runs_the_postman_collection_and_its_effects_hold(
-    live_server, workspace, make_vehicle, fast_hashing, tmp_path
+    live_server, workspace, make_vehicle, fast_hashing, tmp_path, webhook_settings
 ):
     assert NEWMAN.exists(), "newman is not installed: run npm install"
     client, secret = ApiClient.issue(workspace, "Postman")
@@ -44,6 +45,8 @@ def test_newman_runs_the_postman_collection_and_its_effects_hold(
             f"enabled_vin_v1={enabled['v1'].vin}",
             "--env-var",
             f"enabled_vin_v2={enabled['v2'].vin}",
+            "--env-var",
+            "webhook_url=http://127.0.0.1:9/fleet-hooks",  # never called: no worker runs here
             "--reporters",
             "cli,json",
             "--reporter-json-export",
@@ -63,8 +66,9 @@ def test_newman_runs_the_postman_collection_and_its_effects_hold(
     assert stats["assertions"]["failed"] == 0
     executions = run_report["executions"]
     codes = [(e["item"]["name"], e["response"]["code"]) for e in executions]
-    # token, 11 operations per version and the v2 feed, and 4 read-backs per version (pm.sendRequest) and the feed's
-    assert len(codes) == 24 + 9
+    # token, 11 operations per version, the v2 feed and its read-back, 4 read-backs per version (pm.sendRequest),
+    # and the 8 webhook operations with their 3 read-backs
+    assert len(codes) == 24 + 9 + 8 + 3
     assert codes[0] == ("Get token", 200)
     assert all(code != 401 for _, code in codes)  # every other request used the stored token
     passed = {a["assertion"] for e in executions for a in e.get("assertions", []) if not a.get("error")}
@@ -78,6 +82,12 @@ def test_newman_runs_the_postman_collection_and_its_effects_hold(
         "the stored report is answered",
         "the change log, oldest first",
         "the feed holds the changes this run made: the VIN's removal",
+        "the created webhook exists afterwards, without its secret",
+        "the changed description reads back",
+        "a test event is queued",
+        "the replay queues the webhook's own creation and change events",
+        "the delivery log, newest first",
+        "the deleted webhook is gone afterwards",
     ):
         assert effect in passed, effect
     # What newman did, read from the database: the uploaded VIN was removed again (in v2, after its re-adding in
@@ -90,3 +100,12 @@ def test_newman_runs_the_postman_collection_and_its_effects_hold(
         assert vehicle.status == Status.PENDING
         assert list(vehicle.history.values_list("to_status", flat=True)[:2]) == [Status.PENDING, Status.DISABLED]
     assert StatusReport.objects.filter(workspace=workspace).count() == 2
+    # The webhook was created, changed and deleted, each with its event; its test event was recorded.
+    webhook_events = workspace.events.filter(type__startswith="webhook.").order_by("id")
+    assert list(webhook_events.values_list("type", flat=True)) == [
+        "webhook.created",
+        "webhook.updated",
+        "webhook.test",
+        "webhook.deleted",
+    ]
+    assert not Webhook.objects.filter(workspace=workspace).exists()

@@ -10,6 +10,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -42,7 +43,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breaking_answer(
     session = requests.Session()
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 23  # the token endpoint and 11 operations per version
+    assert len(operations) == 32  # the token endpoint, 11 operations per version, the v2 feed and 8 webhook ones
 
     for operation in operations:
         for mode, count in EXAMPLES.items():
@@ -65,7 +66,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breaking_answer(
                 )
                 reached.append((label, response.status_code))  # noqa: B023
 
-            run()
+            try:
+                run()
+            except Unsatisfiable:
+                assert not positive, label  # an operation without parameters or body has nothing to make invalid
     assert time.monotonic() - started < 90
     for label in ("GET /api/v1/vehicles/{vin}/status", "GET /api/v2/vehicles/{vin}/history"):
         assert (label, 200) in reached, sorted(set(reached))

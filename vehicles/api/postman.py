@@ -8,7 +8,9 @@ reading the vehicle back with `pm.sendRequest` where it changed something:
   list → upload `{{vin}}` (it exists afterwards) → get it → status and history of `{{enabled_vin_vN}}` (200s)
   → disable it (it reads Disabled) → enable it (it reads Pending) → remove `{{vin}}` (it answers 404)
   → ask for a report (202 + Location; its id stored) → read it → download (409 until built, or the CSV)
-  → (v2) the events feed, oldest first, which holds the removal of `{{vin}}` (read after `{{events_after}}`).
+  → (v2) the events feed, oldest first, which holds the removal of `{{vin}}` (read after `{{events_after}}`)
+  → (v2) a webhook to `{{webhook_url}}`: create (its id stored in `webhook_id`, read back), list, get, change
+  (read back), a test event, a replay since 2000 (its own events queued), the deliveries, delete (read back 404).
 
 Variables: baseUrl, client_id, client_secret, vin (a VIN of a make not activated, so that it uploads as
 Incomplete and can be removed; uploaded in v1, re-added in v2), enabled_vin_v1 and enabled_vin_v2 (two Enabled
@@ -203,6 +205,117 @@ pm.sendRequest({
     });
 });""",
     ),
+    "create_webhook": (
+        None,
+        {"url": "{{webhook_url}}", "events": ["webhook.created", "webhook.updated"], "description": "Postman"},
+        """pm.test("the webhook is created with its secret", function () {
+    pm.response.to.have.status(201);
+    const body = pm.response.json();
+    pm.expect(body.secret).to.match(/^whsec_/);
+    pm.expect(body.enabled).to.eql(true);
+});
+if (pm.response.code === 201) {
+    pm.collectionVariables.set("webhook_id", pm.response.json().id);
+}
+function readWebhook(check) {
+    pm.sendRequest({
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
+        header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
+    }, function (err, res) { check(res); });
+}
+readWebhook(function (res) {
+    pm.test("the created webhook exists afterwards, without its secret", function () {
+        pm.expect(res.code).to.eql(200);
+        pm.expect(res.json().url).to.eql(pm.variables.get("webhook_url"));
+        pm.expect(res.json()).to.not.have.property("secret");
+    });
+});""",
+    ),
+    "list_webhooks": (
+        None,
+        None,
+        """pm.test("the list holds the new webhook", function () {
+    pm.response.to.have.status(200);
+    const ids = pm.response.json().webhooks.map(function (w) { return w.id; });
+    pm.expect(ids).to.include(pm.collectionVariables.get("webhook_id"));
+});""",
+    ),
+    "get_webhook": (
+        None,
+        None,
+        """pm.test("the webhook is answered", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get("webhook_id"));
+    pm.expect(pm.response.json().events).to.eql(["webhook.created", "webhook.updated"]);
+});""",
+    ),
+    "update_webhook": (
+        None,
+        {"description": "Postman, renamed"},
+        """pm.test("the webhook is changed", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().description).to.eql("Postman, renamed");
+});
+function readWebhook(check) {
+    pm.sendRequest({
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
+        header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
+    }, function (err, res) { check(res); });
+}
+readWebhook(function (res) {
+    pm.test("the changed description reads back", function () {
+        pm.expect(res.json().description).to.eql("Postman, renamed");
+    });
+});""",
+    ),
+    "test_webhook": (
+        None,
+        None,
+        """pm.test("a test event is queued", function () {
+    pm.response.to.have.status(202);
+    pm.expect(pm.response.json().queued).to.eql(1);
+});""",
+    ),
+    "replay_webhook": (
+        None,
+        {"since": "2000-01-01T00:00:00Z"},
+        """pm.test("the replay queues the webhook's own creation and change events", function () {
+    pm.response.to.have.status(202);
+    pm.expect(pm.response.json().queued).to.be.at.least(2);
+});""",
+    ),
+    "list_webhook_deliveries": (
+        None,
+        None,
+        """pm.test("the delivery log, newest first", function () {
+    pm.response.to.have.status(200);
+    const body = pm.response.json();
+    pm.expect(body).to.have.all.keys("deliveries", "next");
+    pm.expect(body.deliveries).to.be.an("array");
+});""",
+    ),
+    "delete_webhook": (
+        None,
+        None,
+        """pm.test("the webhook is deleted", function () {
+    pm.response.to.have.status(204);
+});
+function readWebhook(check) {
+    pm.sendRequest({
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
+        header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
+    }, function (err, res) { check(res); });
+}
+readWebhook(function (res) {
+    pm.test("the deleted webhook is gone afterwards", function () {
+        pm.expect(res.code).to.eql(404);
+        pm.expect(res.json().code).to.eql("webhook_not_found");
+    });
+});""",
+    ),
 }
 ORDER = list(SCENARIO)
 WORDS = {
@@ -313,6 +426,8 @@ def collection_from_schema(schema, base_url="http://127.0.0.1:8000"):
             {"key": "enabled_vin_v2", "value": ""},
             {"key": "report_id", "value": ZERO_UUID},
             {"key": "events_after", "value": "evt_0"},
+            {"key": "webhook_id", "value": ZERO_UUID},
+            {"key": "webhook_url", "value": "https://hooks.example.com/fleet"},
         ],
         "item": [token_request()]
         + [
