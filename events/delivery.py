@@ -50,7 +50,26 @@ def signed_headers(secret, msg_id, body, now=None):
     }
 
 
+# Connections kept alive between sends of one worker, per checked address (a new DNS answer is a new key, so a
+# rebinding never reuses a connection to the old address). A fresh connection per delivery cost a worker about
+# half its throughput to a local receiver (docs/benchmarks.md, webhooks).
+_POOLS = {}
+MAX_POOLS = 64
+
+
 def _pool(target, timeout):
+    key = (target.scheme, target.address, target.port, target.host, timeout.connect_timeout, timeout.read_timeout)
+    pool = _POOLS.get(key)
+    if pool is None:
+        if len(_POOLS) >= MAX_POOLS:
+            for old in _POOLS.values():
+                old.close()
+            _POOLS.clear()
+        pool = _POOLS[key] = _new_pool(target, timeout)
+    return pool
+
+
+def _new_pool(target, timeout):
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
             target.address,
@@ -94,15 +113,15 @@ def post(url, secret, msg_id, body):
         try:
             content = response.read(READ_AT_MOST, decode_content=False)
         finally:
-            response.release_conn()
-            response.close()
+            if response.length_remaining == 0:
+                response.release_conn()  # read to its end: the connection may serve the next delivery
+            else:
+                response.close()  # more than we read, or of unknown length: not reused
         status = response.status
     except urllib3.exceptions.TimeoutError:
         return Outcome(None, f"timed out after {limit} s", elapsed(), "")
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         return Outcome(None, f"connection failed: {exc}"[:1000], elapsed(), "")
-    finally:
-        pool.close()
     duration = elapsed()
     excerpt = content.decode("utf-8", "replace")[:EXCERPT].replace("\x00", "")
     error = ""

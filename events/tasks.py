@@ -35,6 +35,9 @@ logger = logging.getLogger("events.webhooks")
 LEASE_SECONDS = 60
 BATCH = 50  # messages read at a time
 PER_RUN = 500  # messages sent per webhook per run; then the run enqueues itself again
+# The lease is renewed (and the endpoint re-read: switched off, URL changed) before every CHECK_EVERY-th send, and
+# whenever less than half of it is left; renewing before every send cost a query per delivery.
+CHECK_EVERY = 10
 
 
 @task()
@@ -118,6 +121,9 @@ class Lease:
             self.until = until
         return renewed == 1
 
+    def expiring(self):
+        return self.until - timezone.now() < dt.timedelta(seconds=LEASE_SECONDS / 2)
+
     def release(self):
         Webhook.objects.filter(pk=self.webhook_id, leased_until=self.until).update(leased_until=None)
 
@@ -137,9 +143,10 @@ def send_due(webhook_id, held):
         if not due:
             return
         for message in due:
-            if not held.renew():
-                return  # switched off or deleted meanwhile
-            webhook.refresh_from_db(fields=["url"])
+            if sent % CHECK_EVERY == 0 or held.expiring():
+                if not held.renew():
+                    return  # switched off or deleted meanwhile
+                webhook.refresh_from_db(fields=["url", "consecutive_failures"])
             if not send_one(webhook, secret, message):
                 return  # switched off after this failure
             sent += 1
@@ -167,7 +174,9 @@ def send_one(webhook, secret, message):
         if outcome.ok:
             message.state = WebhookMessage.State.DELIVERED
             message.save(update_fields=["attempts", "state"])
-            Webhook.objects.filter(pk=webhook.pk).update(consecutive_failures=0)
+            if webhook.consecutive_failures:  # a query only when there is a run of failures to end
+                Webhook.objects.filter(pk=webhook.pk).update(consecutive_failures=0)
+                webhook.consecutive_failures = 0
             return True
         if attempt <= len(schedule):
             message.next_attempt_at = timezone.now() + dt.timedelta(seconds=schedule[attempt - 1])
@@ -177,6 +186,7 @@ def send_one(webhook, secret, message):
         message.save(update_fields=["attempts", "state"])
         Webhook.objects.filter(pk=webhook.pk).update(consecutive_failures=F("consecutive_failures") + 1)
         failures = Webhook.objects.filter(pk=webhook.pk).values_list("consecutive_failures", flat=True).first()
+        webhook.consecutive_failures = failures or 0
     limit = settings.WEBHOOK_DISABLE_AFTER_FAILURES
     if failures is not None and failures >= limit:
         reason = f"Switched off after {failures} events in a row failed (last: {outcome.error})"

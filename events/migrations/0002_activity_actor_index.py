@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('events', '0001_initial'),
-        ('fleet', '0003_cache_tables'),
+        ('fleet', '0001_initial'),
     ]
 
     operations = [

@@ -142,8 +142,8 @@ class EventFeedView(ApiView):
             OpenApiParameter(
                 "after",
                 OpenApiTypes.STR,
-                description="An event id (`evt_…`): the events after it. Default: those of the last 7 days.",
-                pattern=EVENT_ID_PATTERN,
+                description="An event id (`evt_…`): the events after it. Omitted or empty: those of the last 7 days.",
+                pattern=r"^(evt_[0-9]{1,18})?$",
             ),
             OpenApiParameter(
                 "type",

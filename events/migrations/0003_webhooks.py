@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0001_initial'),
+        ('events', '0002_activity_actor_index'),
         ('fleet', '0001_initial'),  # Workspace; not a later one (tests migrate fleet back and forth)
     ]
 
