@@ -135,6 +135,11 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
     changes = [c for event in page.parsed.events for c in event.data.changes]
     assert (fresh, "deleted") in {(c.vin, c.to_status.value) for c in changes}
     called.add("v2_list_events")
+    exported = op("v2_vehicle_management.v2_export_vehicles").sync_detailed(
+        client=client, status=models.V2ExportVehiclesStatus.PENDING
+    )
+    assert exported.status_code == 200 and enabled["v2"].vin in exported.content.decode()  # re-enabled: Pending
+    called.add("v2_export_vehicles")
 
     # v2 only: a webhook's whole life (nothing is sent: no worker runs here).
     def hook(name, *args, expected, status=None, **kwargs):

@@ -178,6 +178,17 @@ if (pm.response.code === 202) {
     pm.expect([200, 409]).to.include(pm.response.code);
 });""",
     ),
+    "export_vehicles": (
+        None,
+        None,
+        """pm.test("the CSV of every filtered vehicle, the workspace's VINs in it", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.headers.get("Content-Type")).to.include("text/csv");
+    const text = pm.response.text();
+    pm.expect(text.split("\\n")[0]).to.include("vin,make,model_year");
+    pm.expect(text).to.include(pm.variables.get("enabled_vin_v2"));
+});""",
+    ),
     "list_events": (
         None,
         None,

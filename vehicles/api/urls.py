@@ -4,7 +4,7 @@ the Postman collection."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from vehicles.api import docs, events, schema, token, views, webhooks  # noqa: F401 (schema registers the auth scheme)
+from vehicles.api import docs, events, export, schema, token, views, webhooks  # noqa: F401 (schema registers the auth scheme)
 
 # (route, view, name): the same routes in every version, in the order a client would use them.
 ROUTES = [
@@ -23,6 +23,7 @@ ROUTES = [
 
 # v2 only (SPEC.md: new API features live in v2): (route, view class, name), each with its own schema.
 V2_ROUTES = [
+    ("vehicle-management/vehicles/export.csv", export.VehicleExportView, "vehicles-export"),
     ("events/", events.EventFeedView, "events"),
     ("webhooks/", webhooks.WebhookCollectionView, "webhooks"),
     ("webhooks/<str:webhook_id>/", webhooks.WebhookDetailView, "webhook"),
@@ -43,13 +44,13 @@ def version_patterns(version):
     GET, or a 500 with DEBUG on). Only the first is in the schema. A route's other form comes right after it, so
     `…/vehicles/disable/` reaches disable before `…/vehicles/<vin>/` could take it."""
     patterns = []
-    for route, view, name in ROUTES:
-        patterns.append(path(route, views.view_for(view, version), name=name))
-        patterns.append(path(other_slash(route), views.view_for(view, version, in_schema=False)))
-    if version == "v2":
+    if version == "v2":  # first: `…/vehicles/export.csv` before `…/vehicles/<vin>` could take it
         for route, view, name in V2_ROUTES:
             patterns.append(path(route, view.as_view(), name=name))
             patterns.append(path(other_slash(route), type(view.__name__, (view,), {"schema": None}).as_view()))
+    for route, view, name in ROUTES:
+        patterns.append(path(route, views.view_for(view, version), name=name))
+        patterns.append(path(other_slash(route), views.view_for(view, version, in_schema=False)))
     return patterns
 
 
