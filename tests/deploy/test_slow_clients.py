@@ -9,7 +9,6 @@ SQLite test database is in memory).
 """
 
 import http.client
-import os
 import shutil
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.deploy.processes import free_port, url_of_test_database
+from tests.deploy.processes import collect_static, free_port, production_env, url_of_test_database
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -112,28 +111,8 @@ def stack(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         database_url = url_of_test_database()
     app_port, proxy_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "slow-client-test-only-not-a-secret",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; production terminates TLS in nginx
-        "GUNICORN_BIND": f"127.0.0.1:{app_port}",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_ACCESS_LOG": "",
-        "GUNICORN_LOG_LEVEL": "warning",
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
-    # As a deployment does: the hashed static files (DEBUG off reads their manifest), served by nginx. Skipped
-    # when the manifest is newer than every project static file (compressing them all takes ~20 s).
-    manifest = ROOT / "staticfiles" / "staticfiles.json"
-    sources = [p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file()]
-    if not manifest.exists() or manifest.stat().st_mtime < max(sources, default=0):
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+    env = production_env(database_url, app_port)
+    collect_static(env)
     logs = tmp / "gunicorn.log"
     with open(logs, "wb") as log:
         gunicorn = subprocess.Popen(

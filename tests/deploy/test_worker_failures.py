@@ -10,6 +10,7 @@
 PostgreSQL only: the workers are separate processes and must see the test database (SQLite's is in memory).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -27,7 +30,7 @@ from django.urls import reverse
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from tests.deploy.processes import free_port, url_of_test_database
+from tests.deploy.processes import collect_static, free_port, production_env, url_of_test_database
 from tests.factories import new_vin
 from vehicles.importing import jobs as import_jobs
 from vehicles.models import ImportJob, Vehicle
@@ -227,20 +230,72 @@ def status_of(cluster, task_id):
     return rows[0][0] if rows else None
 
 
-def test_the_worker_survives_the_database_stopping_and_works_when_it_is_back(cluster, tmp_path):
+def get(url, **headers):
+    """(status, headers, body) of a GET, whatever the status."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+    except (urllib.error.URLError, ConnectionError):
+        return None, {}, ""  # not listening (yet)
+
+
+def start_server(database_url, port, log):
+    server_env = production_env(database_url, port)
+    collect_static(server_env)
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-c",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--chdir",
+            str(ROOT),
+            "fleet.wsgi",
+        ],
+        cwd=ROOT,
+        env=server_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def test_the_worker_and_the_server_survive_the_database_stopping_and_work_when_it_is_back(cluster, tmp_path):
+    """SPEC.md's Operations: while the database is down, pages are a plain 503 page, /api/ a JSON 503
+    `unavailable` with Retry-After and /healthz a 503 naming the database; the worker stays alive; when it is
+    back, both serve again without a restart."""
     env = worker_env(cluster.url, tmp_path / "media", LOG_LEVEL="WARNING")
     manage(env, "migrate", "--noinput")
     log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115
+    server_log = open(tmp_path / "server.log", "w+")  # noqa: SIM115
     worker = start_worker(env, "steadfast-1", log)
+    port = free_port()
+    server = start_server(cluster.url, port, server_log)
+    base = f"http://127.0.0.1:{port}"
+    # A well-formed session key under the production cookie name: it is looked up in the database.
+    page = {"Cookie": "__Host-sessionid=abcdefghijklmnopqrstuvwxyz012345"}
     try:
+        wait_for(lambda: get(f"{base}/healthz")[0] == 200 if server.poll() is None else True, 60, "the server")
+        assert server.poll() is None, "gunicorn did not start"
         before = enqueue_a_task(env)
         wait_for(lambda: status_of(cluster, before) == "SUCCESSFUL", 60, "a task done before the outage")
 
         cluster.stop()
         time.sleep(8)  # several polls and reconnection attempts against a database that is not there
         assert worker.poll() is None, "the worker exited while the database was down"
+        status, headers, body = get(f"{base}/healthz")
+        assert status == 503 and "database" in body, body
+        status, headers, body = get(f"{base}/api/v2/events/", Authorization="Bearer not-checked-while-down")
+        assert status == 503 and json.loads(body)["code"] == "unavailable" and int(headers["Retry-After"]) > 0
+        status, headers, body = get(f"{base}/workspaces/", **page)
+        assert status == 503 and headers["Retry-After"] and "Traceback" not in body, body[:500]
+        assert server.poll() is None, "the server died while the database was down"
 
         cluster.start()
+        wait_for(lambda: get(f"{base}/healthz")[0] == 200, 30, "the server answering again without a restart")
+        assert get(f"{base}/api/v2/events/", Authorization="Bearer unknown")[0] == 401  # the database answered
+        assert get(f"{base}/workspaces/", **page)[0] in (200, 302)
         after = enqueue_a_task(env)
         wait_for(lambda: status_of(cluster, after) == "SUCCESSFUL", 60, "a task enqueued after the database is back")
         assert worker.poll() is None
@@ -252,6 +307,8 @@ def test_the_worker_survives_the_database_stopping_and_works_when_it_is_back(clu
         assert not cluster.query(f"SELECT id FROM {TASKS_TABLE} WHERE status = 'RUNNING'")
     finally:
         stop(worker)
+        stop(server)
+        server_log.close()
         log.seek(0)
         output = log.read()
         log.close()
