@@ -37,3 +37,9 @@ def test_formula_cells_are_text_and_a_bad_filter_is_a_json_400(api, workspace):
     assert rows_of(api.get(URL))[1][7] == "'@SUM(A1)"
     bad = api.get(URL, {"status": "bogus"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
+
+
+def test_an_empty_status_is_a_400_in_the_list_and_the_export(api, workspace):
+    for url in (URL, "/api/v2/vehicle-management/vehicles/"):
+        answer = api.get(url, {"status": ""})
+        assert answer.status_code == 400 and answer.json()["message"].startswith("status must be one of")

@@ -43,7 +43,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breaking_answer(
     session = requests.Session()
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 32  # the token endpoint, 11 operations per version, the v2 feed and 8 webhook ones
+    assert (
+        len(operations) == 33
+    )  # the token endpoint, 11 operations per version, the v2 feed, export and 8 webhook ones
 
     for operation in operations:
         for mode, count in EXAMPLES.items():

@@ -194,6 +194,8 @@ def filter_vehicles(queryset, params, version):
     if "updated_since" in params:  # present but empty is a mistake too: the schema says date-time
         params["updated_since"] = _parse_instant("updated_since", params["updated_since"]).isoformat()
     statuses = None
+    if version != "v1" and params.get("status", None) == "":  # present but empty: the schema lists the values
+        raise ApiError(400, "invalid_parameter", f"status must be one of {', '.join(Status.values)}")
     if version == "v1" and "status" in params:  # present but empty is a mistake: the schema lists the values
         statuses = s.statuses_for_filter(params.pop("status")[0], version)
         if statuses is None:
