@@ -58,3 +58,18 @@ def test_a_bad_filter_is_a_400_that_names_it_and_an_outsider_gets_404(client, wo
     assert response.status_code == 400 and "Status “bogus”" in response.content.decode()
     client.force_login(outsider)
     assert client.get(reverse("vehicles:export", args=[workspace.slug])).status_code == 404
+
+
+def test_the_export_respects_the_vin_prefix_and_changed_since_filters(client, workspace, viewer):
+    import datetime as dt
+
+    from vehicles.models import Vehicle
+
+    first, second = add_vehicle(workspace, new_vin("WBA")), add_vehicle(workspace, new_vin("ZFF"))
+    Vehicle.objects.filter(pk=first.pk).update(status_changed_at=timezone.now() - dt.timedelta(days=3))
+    client.force_login(viewer)
+    _, by_prefix = export(client, workspace, vin=second.vin[:5].lower())
+    assert [r[0] for r in by_prefix[1:]] == [second.vin]
+    since = (timezone.now() - dt.timedelta(days=1)).isoformat()
+    _, recent = export(client, workspace, updated_since=since)
+    assert [r[0] for r in recent[1:]] == [second.vin]
