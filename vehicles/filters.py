@@ -65,3 +65,21 @@ class VehicleFilterSet(django_filters.FilterSet):
         if not prefix:
             return queryset
         return queryset.filter(vin__gte=prefix, vin__lte=prefix.ljust(17, "Z"), vin__startswith=prefix)
+
+
+def form_problems(form):
+    """A filter form's problems for a person: each names the filter by its label and the value given ("Status
+    “bogus”: Select a valid choice …"), never a raw field name. Used by the VIN table, its export and the
+    activity log."""
+    problems = []
+    for name, errors in form.errors.items():
+        if name == "__all__" or name not in form.fields:
+            problems.append(" ".join(errors))
+        else:
+            given = ", ".join(form.data.getlist(name)) if hasattr(form.data, "getlist") else form.data.get(name, "")
+            problems.append(f"{form.fields[name].label or name} “{given}”: {' '.join(errors)}")
+    return problems
+
+
+def filter_errors(filterset):
+    return form_problems(filterset.form)

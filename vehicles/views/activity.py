@@ -26,6 +26,7 @@ from fleet.access import get_workspace_for
 from vehicles import spreadsheet
 from vehicles.choices import Actor, Status
 from vehicles.choices import Event as Cause
+from vehicles.filters import form_problems
 from vehicles.models import StatusChange
 from vehicles.status.machine import TRANSITIONS
 from vehicles.vins import normalise_vin
@@ -207,18 +208,6 @@ def line_rows(lines, vin=None):
             }
         )
     return rows
-
-
-def form_problems(form):
-    """Each problem naming its filter and the value given ("What “bogus”: Select a valid choice …")."""
-    problems = []
-    for name, errors in form.errors.items():
-        if name == "__all__" or name not in form.fields:
-            problems.append(" ".join(errors))
-        else:
-            given = ", ".join(form.data.getlist(name)) if hasattr(form.data, "getlist") else form.data.get(name)
-            problems.append(f"{form.fields[name].label or name} “{given}”: {' '.join(errors)}")
-    return problems
 
 
 @login_required

@@ -9,7 +9,7 @@ from django_tables2 import RequestConfig
 
 from fleet.access import get_workspace_for
 from vehicles import bulk, spreadsheet
-from vehicles.filters import VehicleFilterSet
+from vehicles.filters import VehicleFilterSet, filter_errors
 from vehicles.models import Vehicle
 from vehicles.views.tables import VehicleTable
 
@@ -28,14 +28,6 @@ COLUMNS = [
     "labels",
 ]
 CHUNK = 2000
-
-
-def filter_errors(filterset):
-    """The filters' problems, each naming the filter by its label and the value given."""
-    return [
-        f"{filterset.form.fields[name].label} “{filterset.data.get(name, '')}”: {' '.join(errors)}"
-        for name, errors in filterset.errors.items()
-    ]
 
 
 # SQLite's page cache while an export streams (KiB): a million rows read once need no 64 MB cache.

@@ -25,7 +25,7 @@ from events.models import Event as LoggedEvent
 from fleet.access import get_workspace_for
 from fleet.models import Make
 from vehicles.choices import STATUS_COLOURS, Event, Status
-from vehicles.filters import VehicleFilterSet
+from vehicles.filters import VehicleFilterSet, filter_errors
 from vehicles.models import Vehicle, VehicleCount
 from vehicles.status import machine
 from vehicles.status.counts import status_counts
@@ -140,6 +140,7 @@ def table_context(request, workspace, membership):
         "can_manage": membership.can_manage,
         "filter": filterset,
         "filter_data": data,
+        "filter_errors": filter_errors(filterset),
         "makes": _makes_in(workspace),
         "statuses": Status.choices,
         "table": table,
