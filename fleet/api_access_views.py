@@ -76,10 +76,16 @@ def api_access(request, slug):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def revoke(request, slug, client_id):
+    """GET: the confirmation (what revoking does, and that it cannot be undone); POST: revoke."""
     workspace, _ = get_workspace_for(request.user, slug, write=True)
     client = get_object_or_404(ApiClient, workspace=workspace, pk=client_id)
+    if request.method == "GET":
+        if client.revoked_at is not None:
+            messages.info(request, f"Credentials “{client.name}” were already revoked.")
+            return redirect("api_access:page", slug=workspace.slug)
+        return render(request, "fleet/revoke_confirm.html", {"workspace": workspace, "client": client})
     if client.revoked_at is None:
         client.revoke("user", request.user.get_username())
         messages.success(request, f"Credentials “{client.name}” revoked: their tokens no longer work.")

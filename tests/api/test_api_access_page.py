@@ -110,7 +110,7 @@ def test_wrong_methods_are_405(client, manager, workspace):
     existing, _ = ApiClient.issue(workspace, "ERP")
     client.force_login(manager)
     assert client.put(page_url()).status_code == 405
-    assert client.get(revoke_url(existing)).status_code == 405
+    assert client.put(revoke_url(existing)).status_code == 405  # GET asks for confirmation, POST revokes
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, workspace):
@@ -123,3 +123,19 @@ def test_the_workspace_navigation_links_to_the_page(client, manager):
     client.force_login(manager)
     response = client.get(reverse("vehicles:list", args=["acme"]))
     assert page_url().encode() in response.content
+
+
+def test_revoking_asks_first_and_a_get_changes_nothing(client, workspace, manager):
+    from fleet.models import ApiClient
+
+    api_client, _ = ApiClient.issue(workspace, "ERP", created_by=manager)
+    client.force_login(manager)
+    url = reverse("api_access:revoke", args=[workspace.slug, api_client.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "Revoke the credentials “ERP”?" in page.content.decode()
+    api_client.refresh_from_db()
+    assert api_client.revoked_at is None
+    assert client.post(url).status_code == 302
+    api_client.refresh_from_db()
+    assert api_client.revoked_at is not None
+    assert client.get(url).status_code == 302  # already revoked: back to the page, which says so

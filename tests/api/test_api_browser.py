@@ -27,7 +27,11 @@ def test_a_manager_creates_credentials_sees_the_secret_once_and_revokes_them(
 
     page.reload()  # a GET: the secret is gone
     expect(page.get_by_text(secret)).to_have_count(0)
-    page.get_by_role("button", name="Revoke ERP").click()
+    page.get_by_role("link", name="Revoke ERP").click()
+    expect(page.get_by_role("heading", name="Revoke the credentials “ERP”?")).to_be_visible()
+    assert ApiClient.objects.get().revoked_at is None  # asking is not revoking
+    assert axe() == []
+    page.get_by_role("button", name="Revoke “ERP”").click()
     expect(page.get_by_role("status")).to_contain_text("revoked")
     expect(page.get_by_role("row", name=re.compile("^ERP"))).to_contain_text("Revoked")
     screenshot("revoked")
