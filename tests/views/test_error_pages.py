@@ -19,3 +19,35 @@ def test_a_filter_mistake_names_the_filter_and_the_value(client, workspace, view
     html = client.get(reverse("vehicles:list", args=[workspace.slug]), {"status": "bogus"}).content.decode()
     assert "Status “bogus”: Select a valid choice." in html
     assert "status: Select" not in html
+
+
+def test_not_found_is_the_site_s_page_with_its_navigation(client, workspace, viewer, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("vehicles:list", args=[workspace.slug]))
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert '<nav aria-label="Main">' in html and "<h1>Not found</h1>" in html
+    assert "Back to your workspaces" in html
+
+
+def test_a_server_error_is_the_site_s_page_and_asks_nothing_of_the_database(rf):
+    """No database fixture: any query would fail the test."""
+    from fleet.outage import server_error
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        response = server_error(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500 and "Something went wrong" in html and "Traceback" not in html
+    assert 'rel="icon"' in html
+
+
+def test_the_navigation_marks_the_current_page_and_the_site_has_a_favicon(client, workspace, viewer):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(viewer)
+    html = client.get(reverse("vehicles:activity", args=[workspace.slug])).content.decode()
+    assert f'<a href="{reverse("vehicles:activity", args=[workspace.slug])}" aria-current="page">Activity</a>' in html
+    assert 'aria-current="page">Vehicles' not in html
+    assert 'rel="icon"' in html and finders.find("fleet/favicon.svg")
