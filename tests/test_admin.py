@@ -181,3 +181,14 @@ def test_an_existing_make_activation_keeps_its_workspace_and_make(admin_client, 
     )
     activation.refresh_from_db()
     assert (activation.workspace, activation.make.name) == (workspace, "Ferrari")
+
+
+def test_the_vin_search_finds_a_prefix_and_a_capped_count_says_more_than(admin_client, make_vehicle, monkeypatch):
+    from fleet.paginators import CappedCountPaginator
+
+    first, second = make_vehicle("enabled"), make_vehicle("pending")
+    page = admin_client.get(CHANGELIST, {"q": first.vin[:10].lower()}).content.decode()
+    assert first.vin in page and second.vin not in page
+    monkeypatch.setattr(CappedCountPaginator, "cap", 1)  # two vehicles: more than the cap
+    page = admin_client.get(CHANGELIST).content.decode()
+    assert "More than 1 vehicles" in page and "2 vehicles" not in page

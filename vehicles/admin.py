@@ -7,6 +7,7 @@ from fleet.admin import WorkspaceAdmin as BaseWorkspaceAdmin
 from fleet.models import MakeActivation, Workspace
 from fleet.paginators import CappedCountPaginator
 from vehicles.choices import Event, Party
+from vehicles.filters import vin_prefix
 from vehicles.models import ImportJob, Reading, StatusChange, Vehicle
 from vehicles.status import machine
 from vehicles.status.machine import By, activate_make, refused_reason
@@ -45,12 +46,17 @@ def _report(modeladmin, request, queryset, changed_ids, event, done):
 class VehicleAdmin(admin.ModelAdmin):
     list_display = ["vin", "workspace", "make", "status", "error_reason", "status_changed_at"]
     list_filter = ["status", "workspace", "make"]
-    search_fields = ["=vin"]
+    search_fields = ["vin"]  # a VIN prefix, on the VIN index (get_search_results)
     list_select_related = ["workspace", "make"]
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
     inlines = [StatusChangeInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        """The search box finds VINs by prefix, as the VIN table's does (an index range, never a scan)."""
+        return vin_prefix(queryset, search_term), False
+
     readonly_fields = [
         "workspace",
         "vin",

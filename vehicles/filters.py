@@ -61,10 +61,19 @@ class VehicleFilterSet(django_filters.FilterSet):
         The range (prefix … prefix padded with Z, the highest VIN character) lets the database use its index on
         (workspace, vin) whatever its collation; LIKE alone can use it only under the C collation.
         """
-        prefix = value.strip().upper()
-        if not prefix:
-            return queryset
-        return queryset.filter(vin__gte=prefix, vin__lte=prefix.ljust(17, "Z"), vin__startswith=prefix)
+        return vin_prefix(queryset, value)
+
+
+def vin_prefix(queryset, value, field="vin"):
+    """Rows whose VIN starts with `value` (trimmed, upper-cased as VINs are stored), as a range on the VIN index:
+    `prefix <= vin <= prefix + ZZZ…` (Z is the highest VIN character) and the `startswith`, because PostgreSQL uses
+    an index for LIKE only under the C collation."""
+    prefix = value.strip().upper()
+    if not prefix:
+        return queryset
+    return queryset.filter(
+        **{f"{field}__gte": prefix, f"{field}__lte": prefix.ljust(17, "Z"), f"{field}__startswith": prefix}
+    )
 
 
 def form_problems(form):
