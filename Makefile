@@ -32,15 +32,21 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: export DEBUG ?= 1
+# The web server's access log goes to .run/access.log (the console keeps errors and the worker's messages); the
+# login banner is printed once the server answers.
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	@echo ""
-	@echo "  Open http://$(HOST):$(PORT)/ and log in as manager/manager (or viewer/viewer, other/other)."
-	@echo "  Django admin: http://$(HOST):$(PORT)/admin/ as admin/admin. API docs: http://$(HOST):$(PORT)/api/docs/"
-	@echo ""
-	$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn fleet.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile -
+	@mkdir -p .run
+	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	$(BIN)/gunicorn fleet.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile .run/access.log & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python deploy/wait_for_http.py http://$(HOST):$(PORT)/healthz; \
+	echo ""; \
+	echo "  Open http://$(HOST):$(PORT)/ and log in as manager/manager (or viewer/viewer, other/other)."; \
+	echo "  Django admin: http://$(HOST):$(PORT)/admin/ as admin/admin. API docs: http://$(HOST):$(PORT)/api/docs/"; \
+	echo "  Access log: .run/access.log. Stop with Ctrl-C."; \
+	echo ""; \
+	wait $$web
 
 test: install-test
 	$(BIN)/lint-imports
