@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 
-from bench.import_bench import ROOT, setup_database
+from bench.import_bench import ROOT, best, setup_database
 
 EVENT_MIX = [  # (type, share of the events)
     ("vehicle.status_changed", 0.85),
@@ -32,15 +32,6 @@ EVENT_MIX = [  # (type, share of the events)
     ("make_activation.requested", 0.05),
 ]
 ACTORS = [("user", "mia"), ("provider", "simulated"), ("operator", "opal"), ("api", "ERP"), ("system", "system")]
-
-
-def best(fn, n=5):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def fill_events(ws, n):

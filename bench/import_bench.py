@@ -29,6 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def best(fn, n=5):
+    """The shortest of n timed runs of fn() (the benchmarks' "best of n")."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def setup_database():
     """Point Django at a bench database (never the dev one) and migrate it."""
     url = os.environ.get("DATABASE_URL", "")

@@ -21,16 +21,9 @@ import argparse
 import datetime as dt
 import time
 
-from bench.import_bench import setup_database
+from bench.import_bench import best, setup_database
 
-
-def best(fn, n=20):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+RUNS = 20  # best of
 
 
 def fill_readings(vins, per_vin):
@@ -138,8 +131,10 @@ def main():
             return cursor.fetchall()
 
     week = now - dt.timedelta(days=7)
-    raw_newest = best(lambda: raw(f"SELECT * FROM {table} WHERE vin = %s ORDER BY recorded_at DESC LIMIT 1", [vin]))
-    status = best(lambda: gate.status_data(first, vin))
+    raw_newest = best(
+        lambda: raw(f"SELECT * FROM {table} WHERE vin = %s ORDER BY recorded_at DESC LIMIT 1", [vin]), RUNS
+    )
+    status = best(lambda: gate.status_data(first, vin), RUNS)
     print(
         f"status (gate + newest reading of the current period): {status * 1000:.2f} ms = "
         f"{status / raw_newest:.1f}x the raw newest reading ({raw_newest * 1000:.2f} ms)"
@@ -147,17 +142,18 @@ def main():
     raw_week = best(
         lambda: raw(
             f"SELECT * FROM {table} WHERE vin = %s AND recorded_at >= %s ORDER BY recorded_at DESC", [vin, week]
-        )
+        ),
+        RUNS,
     )
     vehicle = gate.vehicle_for_data(first, vin)
-    history = best(lambda: list(gate.readings(vehicle, start=week)))
+    history = best(lambda: list(gate.readings(vehicle, start=week)), RUNS)
     n_history = len(list(gate.readings(vehicle, start=week)))
     print(
         f"history, 7 days ({n_history:,} readings inside the periods): {history * 1000:.2f} ms = "
         f"{history / raw_week:.2f}x the raw 7 days ({raw_week * 1000:.2f} ms)"
     )
     late_vehicle = gate.vehicle_for_data(later, vin)
-    late_history = best(lambda: list(gate.readings(late_vehicle, start=week)))
+    late_history = best(lambda: list(gate.readings(late_vehicle, start=week)), RUNS)
     n_late = len(list(gate.readings(late_vehicle, start=week)))
     print(
         f"history, 7 days, in the workspace Enabled 2 days ago ({n_late:,} readings): {late_history * 1000:.2f} ms "
