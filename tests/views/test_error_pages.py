@@ -51,3 +51,16 @@ def test_the_navigation_marks_the_current_page_and_the_site_has_a_favicon(client
     assert f'<a href="{reverse("vehicles:activity", args=[workspace.slug])}" aria-current="page">Activity</a>' in html
     assert 'aria-current="page">Vehicles' not in html
     assert 'rel="icon"' in html and finders.find("fleet/favicon.svg")
+
+
+def test_the_read_only_views_refuse_other_methods(client, workspace, manager, make_vehicle):
+    vehicle = make_vehicle("pending")
+    client.force_login(manager)
+    for name, args in [
+        ("vehicles:activity", [workspace.slug]),
+        ("vehicles:activity-export", [workspace.slug]),
+        ("vehicles:export", [workspace.slug]),
+        ("vehicles:live", [workspace.slug]),
+        ("vehicles:vehicle-live", [workspace.slug, vehicle.vin]),
+    ]:
+        assert client.post(reverse(name, args=args)).status_code == 405, name

@@ -42,6 +42,13 @@ function readBack(vin, check) {{
         header: {{Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}}
     }}, function (err, res) {{ check(res); }});
 }}
+function readWebhook(check) {{
+    pm.sendRequest({{
+        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
+            + pm.collectionVariables.get("webhook_id") + "/",
+        header: {{Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}}
+    }}, function (err, res) {{ check(res); }});
+}}
 pm.test("no server error", function () {{
     pm.expect(pm.response.code).to.be.below(500);
 }});
@@ -228,13 +235,6 @@ pm.sendRequest({
 if (pm.response.code === 201) {
     pm.collectionVariables.set("webhook_id", pm.response.json().id);
 }
-function readWebhook(check) {
-    pm.sendRequest({
-        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
-            + pm.collectionVariables.get("webhook_id") + "/",
-        header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
-    }, function (err, res) { check(res); });
-}
 readWebhook(function (res) {
     pm.test("the created webhook exists afterwards, without its secret", function () {
         pm.expect(res.code).to.eql(200);
@@ -268,13 +268,6 @@ readWebhook(function (res) {
     pm.response.to.have.status(200);
     pm.expect(pm.response.json().description).to.eql("Postman, renamed");
 });
-function readWebhook(check) {
-    pm.sendRequest({
-        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
-            + pm.collectionVariables.get("webhook_id") + "/",
-        header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
-    }, function (err, res) { check(res); });
-}
 readWebhook(function (res) {
     pm.test("the changed description reads back", function () {
         pm.expect(res.json().description).to.eql("Postman, renamed");
@@ -313,13 +306,6 @@ readWebhook(function (res) {
         """pm.test("the webhook is deleted", function () {
     pm.response.to.have.status(204);
 });
-function readWebhook(check) {
-    pm.sendRequest({
-        url: pm.collectionVariables.get("baseUrl") + "/api/v2/webhooks/"
-            + pm.collectionVariables.get("webhook_id") + "/",
-        header: {Authorization: "Bearer " + pm.collectionVariables.get("access_token"), Accept: "application/json"}
-    }, function (err, res) { check(res); });
-}
 readWebhook(function (res) {
     pm.test("the deleted webhook is gone afterwards", function () {
         pm.expect(res.code).to.eql(404);
