@@ -218,3 +218,35 @@ def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_a
     jobs.import_file(clean, io.BytesIO(text.encode()), jobs.by_for(job))
     assert job.counts == clean.counts
     assert state_of(workspace)[:2] == state_of(other_workspace)[:2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_the_command_and_the_worker_fail_an_import_with_one_text(
+    client, manager, workspace, bmw_active, monkeypatch, tmp_path, settings
+):
+    """One lifecycle (importing.jobs.run): an unexpected error fails the job with the same words on every road."""
+    def failing(self, workspace_id, new):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(machine.Uploads, "insert_vehicles", failing)
+    before = state_of(workspace)
+    client.force_login(manager)
+    client.raise_request_exception = False
+    small = "vin\n" + "".join(f"{new_vin()}\n" for _ in range(3))
+    file = io.BytesIO(small.encode())
+    file.name = "small.csv"
+    assert client.post(reverse("vehicles:upload-csv", args=[workspace.slug]), {"file": file}).status_code == 500
+    path = tmp_path / "small.csv"
+    path.write_text(small)
+    with pytest.raises(OSError):
+        call_command("import_vins", workspace.slug, str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    upload(client, workspace, big_file())
+    run_worker()
+
+    assert sorted(ImportJob.objects.values_list("source", "state")) == sorted(
+        [(ImportJob.Source.CSV, "failed"), (ImportJob.Source.COMMAND, "failed"), (ImportJob.Source.CSV, "failed")]
+    )
+    assert set(ImportJob.objects.values_list("error", flat=True)) == {
+        "The import stopped: OSError: disk full. Nothing was added; it may be retried."
+    }
+    assert state_of(workspace) == before

@@ -160,6 +160,35 @@ def fail(job, message):
     _end(job, State.FAILED, message)
 
 
+def stopped_message(error):
+    """The one text of an import that stopped on an unexpected error (web, command and worker alike)."""
+    return f"The import stopped: {error.__class__.__name__}: {error}. Nothing was added; it may be retried."
+
+
+def run(job, binary, by, *, size=None, total_rows=None, on_start=None, on_progress=None):
+    """The one lifecycle of an import job whose file is open here (the upload view, the command, the worker):
+    size and format checked, rows counted, the job running, the rows imported in one transaction — or the job
+    refused (with the reason) or failed (with `stopped_message`, then the error is raised again). Returns the job.
+    `on_start(total_rows)` is called once the job runs; a job another run finished meanwhile is left as it is."""
+    try:
+        check_size(size)
+        check_file(binary)
+        start(job, count_rows(binary) if total_rows is None else total_rows)
+        if job.state != State.RUNNING:
+            return job  # finished by another run while this one counted the rows
+        if on_start:
+            on_start(job.total_rows)
+        import_file(job, binary, by, on_progress=on_progress)
+    except ImportRefused as refused:
+        refuse(job, str(refused))
+    except AlreadyCompleted:
+        job.refresh_from_db()
+    except Exception as error:
+        fail(job, stopped_message(error))
+        raise
+    return job
+
+
 def run_job(job_id, *, on_progress=None):
     """Run a stored job from its saved file (the worker's task). Running a finished job again does nothing."""
     job = ImportJob.objects.select_related("workspace", "created_by").get(pk=job_id)
@@ -168,34 +197,18 @@ def run_job(job_id, *, on_progress=None):
     if not job.file:
         fail(job, "The uploaded file is no longer there; upload it again.")
         return job
+
+    def progress(processed):
+        write_progress(job.pk, processed)
+        if on_progress:
+            on_progress(processed, job.total_rows)
+
     try:
-        check_size(job.file.size)
-    except ImportRefused as refused:
-        refuse(job, str(refused))
-        discard_file(job)
-        return job
-    with _open_stored(job.file) as binary:
-        start(job, count_rows(binary))
-        if job.state != State.RUNNING:
-            return job  # finished by another run while this one counted the rows
-
-        def progress(processed):
-            write_progress(job.pk, processed)
-            if on_progress:
-                on_progress(processed, job.total_rows)
-
-        write_progress(job.pk, 0)
-        try:
-            import_file(job, binary, by_for(job), on_progress=progress)
-        except ImportRefused as refused:
-            refuse(job, str(refused))
-        except AlreadyCompleted:
-            pass
-        except Exception as error:
-            fail(job, f"The import stopped: {error.__class__.__name__}: {error}. Nothing was added; it may be retried.")
-            raise
-        finally:
-            forget_progress(job.pk)
+        with _open_stored(job.file) as binary:
+            write_progress(job.pk, 0)
+            run(job, binary, by_for(job), size=job.file.size, on_progress=progress)
+    finally:
+        forget_progress(job.pk)
     job.refresh_from_db()
     if job.state in (State.COMPLETED, State.REFUSED):
         discard_file(job)

@@ -122,11 +122,10 @@ def upload_csv(request, slug):
             job.file.save(f"{job.pk}.csv", File(binary), save=True)
             imports.enqueue(job)
             return redirect("vehicles:import", slug=workspace.slug, job_id=job.pk)
-        jobs.start(job, rows)
-        jobs.import_file(job, binary, By.manager(request.user))
+        jobs.run(job, binary, By.manager(request.user), total_rows=rows)
+        if job.state == ImportJob.State.REFUSED:
+            raise ImportRefused(job.error)
     except ImportRefused as refused:
-        if not job._state.adding:
-            jobs.refuse(job, str(refused))
         form.add_error("file", str(refused))
         return _upload_page(request, workspace, membership, csv_form=form, status=400)
     finally:

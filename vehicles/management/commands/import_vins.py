@@ -4,8 +4,6 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from vehicles.importing import jobs
-from vehicles.importing.csvfile import check_size, count_rows
-from vehicles.importing.engine import ImportRefused
 from vehicles.management.commands._helpers import workspace_by_slug
 from vehicles.models import ImportJob
 
@@ -30,29 +28,32 @@ class Command(BaseCommand):
         job = ImportJob.objects.create(workspace=workspace, source=ImportJob.Source.COMMAND, filename=file[-255:])
         started = time.monotonic()
         last = [0.0]
+        total = [0]
 
         def progress(processed):
             now = time.monotonic()
-            if now - last[0] >= 1 or processed == total:
+            if now - last[0] >= 1 or processed == total[0]:
                 last[0] = now
-                share = f" ({100 * processed // total}%)" if total else ""
-                self.stderr.write(f"  {processed:,} of about {total:,} rows read and checked{share}")
+                share = f" ({100 * processed // total[0]}%)" if total[0] else ""
+                self.stderr.write(f"  {processed:,} of about {total[0]:,} rows read and checked{share}")
+
+        def announce(rows):
+            total[0] = rows
+            self.stdout.write(f"Importing {file} into {workspace.slug} (about {rows:,} rows)…")
 
         with binary:
-            try:
-                check_size(os.fstat(binary.fileno()).st_size)
-                total = count_rows(binary)
-                jobs.start(job, total)
-                self.stdout.write(f"Importing {file} into {workspace.slug} (about {total:,} rows)…")
-                summary = jobs.import_file(job, binary, jobs.by_for(job), on_progress=progress)
-            except ImportRefused as refused:
-                jobs.refuse(job, str(refused))
-                raise CommandError(f"The file was refused, nothing was added: {refused}") from None
-            except Exception as error:
-                jobs.fail(job, f"The import stopped: {error}. Nothing was added.")
-                raise
+            jobs.run(
+                job,
+                binary,
+                jobs.by_for(job),
+                size=os.fstat(binary.fileno()).st_size,
+                on_start=announce,
+                on_progress=progress,
+            )
+        if job.state == ImportJob.State.REFUSED:
+            raise CommandError(f"The file was refused, nothing was added: {job.error}")
         self.stdout.write(f"Imported {job.processed_rows:,} rows in {time.monotonic() - started:.1f} s.")
-        for line in jobs.summary_lines(summary):
+        for line in jobs.summary_lines(job.counts):
             self.stdout.write(f"  {line}")
         shown = job.problems.all() if problems < 0 else job.problems.all()[:problems]
         count = job.problems.count()
