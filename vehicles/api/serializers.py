@@ -220,7 +220,7 @@ class EligibilityRequestSerializer(serializers.Serializer):
     )
 
     class Meta:
-        ref_name = "EligibilityRequest"
+        ref_name = "EligibilityCheck"
 
 
 # --- Eligibility (v2 only) ---
