@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from vehicles.views import activity, export, live, makes, table, upload
+from vehicles.views import activity, eligibility, export, live, makes, table, upload
 
 
 class VinConverter:
@@ -33,6 +33,9 @@ urlpatterns = [
     path("upload/", upload.upload, name="upload"),
     path("upload/vin/", upload.upload_vin, name="upload-vin"),
     path("upload/csv/", upload.upload_csv, name="upload-csv"),
+    path("upload/eligibility/vin/", eligibility.check_vin, name="eligibility-vin"),
+    path("upload/eligibility/csv/", eligibility.check_csv, name="eligibility-csv"),
+    path("upload/eligibility/add/", eligibility.add_eligible, name="eligibility-add"),
     path("upload/imports/", upload.import_list, name="imports"),
     path("upload/imports/<uuid:job_id>/", upload.import_detail, name="import"),
     path("upload/imports/<uuid:job_id>/problems.csv", upload.import_problems_csv, name="import-problems"),

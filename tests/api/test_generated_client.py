@@ -140,6 +140,13 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
     )
     assert exported.status_code == 200 and enabled["v2"].vin in exported.content.decode()  # re-enabled: Pending
     called.add("v2_export_vehicles")
+    checked = op("v2_vehicle_management.v2_check_eligibility").sync_detailed(
+        client=client, body=models.EligibilityCheckRequest(vins=[fresh, "ABC"])
+    )
+    assert checked.status_code == 200 and isinstance(checked.parsed, models.EligibilityAnswer), checked.content[:300]
+    assert [(r.vin, r.eligible) for r in checked.parsed.results] == [(fresh, True), ("ABC", False)]
+    assert checked.parsed.results[1].reason and checked.parsed.summary.ineligible == 1
+    called.add("v2_check_eligibility")
 
     # v2 only: a webhook's whole life (nothing is sent: no worker runs here).
     def hook(name, *args, expected, status=None, **kwargs):

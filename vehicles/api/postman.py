@@ -5,7 +5,8 @@ Its first request ("Get token") asks for a client-credentials token and stores i
 operation in the order a client would use them, each with a test script that checks what the request *did*,
 reading the vehicle back with `pm.sendRequest` where it changed something:
 
-  list → upload `{{vin}}` (it exists afterwards) → get it → status and history of `{{enabled_vin_vN}}` (200s)
+  list → (v2) check the eligibility of `{{vin}}` and of an invalid VIN (answered in order; `{{vin}}` still absent)
+  → upload `{{vin}}` (it exists afterwards) → get it → status and history of `{{enabled_vin_vN}}` (200s)
   → disable it (it reads Disabled) → enable it (it reads Pending) → remove `{{vin}}` (it answers 404)
   → ask for a report (202 + Location; its id stored) → read it → download (409 until built, or the CSV)
   → (v2) the events feed, oldest first, which holds the removal of `{{vin}}` (read after `{{events_after}}`)
@@ -72,6 +73,24 @@ SCENARIO = {
     pm.expect(body).to.have.property("next");
     const vins = body.vehicles.map(function (v) { return v.vin; });
     pm.expect(vins).to.include(pm.variables.get("enabled_vin_" + version));
+});""",
+    ),
+    "check_eligibility": (
+        None,
+        {"vins": ["{{vin}}", "NOT-A-VIN"]},
+        """pm.test("each VIN is answered, in the order sent", function () {
+    pm.response.to.have.status(200);
+    const body = pm.response.json();
+    pm.expect(body.summary.eligible + body.summary.ineligible).to.eql(2);
+    pm.expect(body.results[0].vin).to.eql(pm.variables.get("vin"));
+    pm.expect(body.results[0].eligible).to.eql(true);
+    pm.expect(body.results[1].eligible).to.eql(false);
+    pm.expect(body.results[1]).to.have.property("reason");
+});
+readBack(pm.variables.get("vin"), function (res) {
+    pm.test("checking added nothing", function () {
+        pm.expect(res.code).to.eql(404);
+    });
 });""",
     ),
     "upload_vehicles": (

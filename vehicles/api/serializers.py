@@ -204,6 +204,60 @@ class VinListRequestSerializer(serializers.Serializer):
         ref_name = "VinList"
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("Two VINs", value={"vins": [EXAMPLE_VIN, "YV1MS382262123456"]}, request_only=True)]
+)
+class EligibilityRequestSerializer(serializers.Serializer):
+    """The bulk calls' `{"vins": [...]}`, with a message saying what to do when there are too many."""
+
+    vins = serializers.ListField(
+        child=VinText(),
+        min_length=1,
+        max_length=settings.API_VIN_LIMIT,
+        error_messages={
+            "max_length": f"At most {settings.API_VIN_LIMIT:,} VINs can be checked in one call: split the list."
+        },
+    )
+
+    class Meta:
+        ref_name = "EligibilityCheck"
+
+
+# --- Eligibility (v2 only) ---
+
+
+class EligibilityResultSerializer(serializers.Serializer):
+    vin = serializers.CharField(help_text="As sent (normalised when valid).")
+    eligible = serializers.BooleanField()
+    make = serializers.CharField(allow_null=True, help_text="The make's name; null when no make can be found.")
+    reason = serializers.CharField(required=False, help_text="Why not, when not eligible (absent when eligible).")
+
+    class Meta:
+        ref_name = "EligibilityResult"
+
+    def to_representation(self, verdict):
+        data = {"vin": verdict.vin, "eligible": verdict.eligible, "make": verdict.make}
+        if not verdict.eligible:
+            data["reason"] = verdict.reason
+        return data
+
+
+class EligibilitySummarySerializer(serializers.Serializer):
+    eligible = serializers.IntegerField()
+    ineligible = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "EligibilitySummary"
+
+
+class EligibilityAnswerSerializer(serializers.Serializer):
+    summary = EligibilitySummarySerializer()
+    results = EligibilityResultSerializer(many=True, help_text="One per VIN sent, in the order sent.")
+
+    class Meta:
+        ref_name = "EligibilityAnswer"
+
+
 # --- Readings and reports (the same in both versions) ---
 
 

@@ -4,7 +4,7 @@ the Postman collection."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from vehicles.api import docs, events, export, schema, token, views, webhooks  # noqa: F401 (schema registers the auth scheme)
+from vehicles.api import docs, eligibility, events, export, schema, token, views, webhooks  # noqa: F401 (schema registers the auth scheme)
 
 # (route, view, name): the same routes in every version, in the order a client would use them.
 ROUTES = [
@@ -24,6 +24,7 @@ ROUTES = [
 # v2 only (SPEC.md: new API features live in v2): (route, view class, name), each with its own schema.
 V2_ROUTES = [
     ("vehicle-management/vehicles/export.csv", export.VehicleExportView, "vehicles-export"),
+    ("vehicle-management/eligibility", eligibility.EligibilityView, "eligibility"),
     ("events/", events.EventFeedView, "events"),
     ("webhooks/", webhooks.WebhookCollectionView, "webhooks"),
     ("webhooks/<str:webhook_id>/", webhooks.WebhookDetailView, "webhook"),

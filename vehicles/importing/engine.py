@@ -321,20 +321,32 @@ class ImportRun:
         key = named.strip().lower() if named else vin[:3]
         if key in self.makes:
             return self.makes[key]
-        if named:
-            name = named.strip()
-            make = Make.objects.filter(name__iexact=name).first()
-            if make is None:
-                known = maker_names().get(name.lower())
-                if known is None:
-                    self.makes[key] = f"Make not found: {name!r} is not the name of a known maker"
-                    return self.makes[key]
-                make = _get_or_create_make(known)
+        name, reason = make_of(vin, named)
+        if name is None:
+            self.makes[key] = reason if named else None
         else:
-            name = make_name_for_vin(vin)
-            make = _get_or_create_make(name) if name else None
-        self.makes[key] = make.pk if make else None
+            self.makes[key] = _get_or_create_make(name).pk
         return self.makes[key]
+
+
+def make_of(vin, named=""):
+    """(the make's name, "") of a valid VIN and its optional `make` cell, or (None, why no make can be found).
+
+    The engine's rule for an entry's make, read-only (the eligibility check asks it too): a named make is matched
+    without regard to case against the makes there are, then against every maker vininfo knows; without a name,
+    the maker behind the VIN's first characters.
+    """
+    if named:
+        name = named.strip()
+        make = Make.objects.filter(name__iexact=name).first()
+        if make is not None:
+            return make.name, ""
+        known = maker_names().get(name.lower())
+        if known is None:
+            return None, f"Make not found: {name!r} is not the name of a known maker"
+        return known, ""
+    name = make_name_for_vin(vin)
+    return (name, "") if name else (None, MAKE_NOT_FOUND)
 
 
 @functools.cache

@@ -88,6 +88,12 @@ def import_file(job, binary, by, *, on_progress=None):
     Raises ImportRefused (nothing added) or AlreadyCompleted (another run finished this job first).
     """
     delimiter = check_file(binary)
+    return import_entries(job, read_entries(binary, delimiter), by, on_progress=on_progress)
+
+
+def import_entries(job, entries, by, *, on_progress=None):
+    """Import entries (a file's rows, or the eligible rows of a checked file) for the job, in one transaction, with
+    its problem rows and its report; returns the summary. Raises AlreadyCompleted as import_file does."""
     run = ImportRun(job.workspace, by)
     job_id = ImportProblem._meta.get_field("job").target_field.get_db_prep_value(job.pk, connection)
 
@@ -116,7 +122,7 @@ def import_file(job, binary, by, *, on_progress=None):
     run.on_problems = problems
     run.on_progress = on_progress
     run.before_commit = before_commit
-    summary = run.run(read_entries(binary, delimiter))
+    summary = run.run(entries)
     job.refresh_from_db()
     return summary
 

@@ -7,13 +7,22 @@ VEHICLE_PROVIDERS maps make names (matched without regard to case) to the dotted
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from vehicles.providers.base import Answer, Decision, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
+from vehicles.providers.base import (
+    Answer,
+    Decision,
+    Eligibility,
+    Provider,
+    ProviderUnavailable,
+    ReadingData,
+    VehicleRevoked,
+)
 
 DEFAULT_PROVIDER = "vehicles.providers.simulated.SimulatedProvider"
 
 __all__ = [
     "Answer",
     "Decision",
+    "Eligibility",
     "Provider",
     "ProviderUnavailable",
     "ReadingData",

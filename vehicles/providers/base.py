@@ -2,8 +2,9 @@
 
 A provider is chosen per make by the setting VEHICLE_PROVIDERS (see `vehicles.providers.provider_for`). The
 approval chain (`vehicles.tasks.approvals`) is its only caller for enablement and withdrawal; the data gate
-(`vehicles.readings.gate`) and the periodic poll call `fetch_status`. Providers never touch the database: they answer,
-the chain records.
+(`vehicles.readings.gate`) and the periodic poll call `fetch_status`; the eligibility check (`vehicles.eligibility`)
+calls `check_eligibility`, batched per make as the chain batches its requests. Providers never touch the database:
+they answer, the chain records.
 """
 
 from dataclasses import dataclass, field
@@ -42,6 +43,15 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Eligibility:
+    """The provider's answer to "would you approve this VIN?", asked before anything is added."""
+
+    vin: str
+    eligible: bool
+    reason: str = ""  # why not, when not eligible
+
+
+@dataclass(frozen=True)
 class ReadingData:
     """One time-stamped status reading, as a provider supplies it (stored as `vehicles.models.Reading`)."""
 
@@ -64,6 +74,12 @@ class Provider:
     def request_enablement(self, vins: list[str]) -> list[Answer]:
         """Ask for these VINs' enablement; one Answer per VIN (any order). Raise ProviderUnavailable on a
         transient failure of the whole call."""
+        raise NotImplementedError
+
+    def check_eligibility(self, vins: list[str]) -> list[Eligibility]:
+        """Whether these VINs could be enabled, asked before anything is added; one Eligibility per VIN (any order).
+        Called with at most PROVIDER_BATCH_SIZE valid VINs of this provider's make; changes nothing anywhere. Raise
+        ProviderUnavailable on a transient failure of the whole call."""
         raise NotImplementedError
 
     def enablement_status(self, vins: list[str]) -> list[Answer]:

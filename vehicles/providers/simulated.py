@@ -4,7 +4,8 @@ Settings (`SIMULATED_PROVIDER`, a dict; every key optional, defaults below):
 
 - DECISION_DELAY_SECONDS (5): an enablement request is decided this long after it was made (0: at once).
 - REFUSE_LAST_CHARACTERS ("7"): VINs whose last character is one of these are refused ("VIN not recognised by
-  the maker"). REFUSE_VINS: a list of VINs refused in addition.
+  the maker"). REFUSE_VINS: a list of VINs refused in addition. `check_eligibility` answers not eligible, with the
+  same reason, for exactly the VINs `_decide` refuses (it asks `_decide`: one rule for both).
 - UNREACHABLE_LAST_CHARACTERS (""), UNREACHABLE_VINS ([]): requests about these VINs fail as transient errors,
   every time (so the chain's retries run out and the VIN goes to Error).
 - REVOKE_LAST_CHARACTERS (""), REVOKE_VINS ([]): these VINs are approved, then revoked by the provider at their
@@ -28,7 +29,15 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from vehicles.providers.base import Answer, Decision, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
+from vehicles.providers.base import (
+    Answer,
+    Decision,
+    Eligibility,
+    Provider,
+    ProviderUnavailable,
+    ReadingData,
+    VehicleRevoked,
+)
 
 DEFAULTS = {
     "DECISION_DELAY_SECONDS": 5,
@@ -91,6 +100,15 @@ class SimulatedProvider(Provider):
                 for vin in vins
             ]
         return [self._decide(vin) for vin in vins]
+
+    def check_eligibility(self, vins):
+        """Not eligible exactly where the decision would be a refusal, with the refusal's reason."""
+        self._check_reachable()
+        answers = (self._decide(vin) for vin in vins)
+        return [
+            Eligibility(a.vin, False, a.reason) if a.decision == Decision.REFUSED else Eligibility(a.vin, True)
+            for a in answers
+        ]
 
     def enablement_status(self, vins):
         self._check_reachable()

@@ -36,7 +36,9 @@ def _vary(response):
     return response
 
 
-def _upload_page(request, workspace, membership, *, vin_form=None, csv_form=None, status=200, added=None):
+def _upload_page(
+    request, workspace, membership, *, vin_form=None, csv_form=None, status=200, added=None, eligibility=None
+):
     context = {
         "workspace": workspace,
         "membership": membership,
@@ -45,8 +47,10 @@ def _upload_page(request, workspace, membership, *, vin_form=None, csv_form=None
         "max_size": human_size(settings.UPLOAD_MAX_BYTES),
         "background_rows": settings.UPLOAD_BACKGROUND_ROWS,
         "added": added,
+        "eligibility": eligibility,  # the answer of `Check eligibility` (vehicles/views/eligibility.py)
     }
-    template = "vehicles/upload.html#one-vin" if request.htmx else "vehicles/upload.html"
+    fragment = "eligibility" if eligibility is not None else "one-vin"
+    template = f"vehicles/upload.html#{fragment}" if request.htmx else "vehicles/upload.html"
     return _vary(render(request, template, context, status=status))
 
 
