@@ -176,15 +176,28 @@ def run(job, binary, by, *, size=None, total_rows=None, on_start=None, on_progre
     size and format checked, rows counted, the job running, the rows imported in one transaction — or the job
     refused (with the reason) or failed (with `stopped_message`, then the error is raised again). Returns the job.
     `on_start(total_rows)` is called once the job runs; a job another run finished meanwhile is left as it is."""
-    try:
+
+    def prepare():
         check_size(size)
         check_file(binary)
-        start(job, count_rows(binary) if total_rows is None else total_rows)
+        return count_rows(binary) if total_rows is None else total_rows
+
+    return _live(job, prepare, lambda: import_file(job, binary, by, on_progress=on_progress), on_start)
+
+
+def run_entries(job, entries, by):
+    """The same lifecycle for rows already read and checked (the eligible rows of an eligibility check)."""
+    return _live(job, lambda: len(entries), lambda: import_entries(job, entries, by))
+
+
+def _live(job, prepare, do_import, on_start=None):
+    try:
+        start(job, prepare())
         if job.state != State.RUNNING:
             return job  # finished by another run while this one counted the rows
         if on_start:
             on_start(job.total_rows)
-        import_file(job, binary, by, on_progress=on_progress)
+        do_import()
     except ImportRefused as refused:
         refuse(job, str(refused))
     except AlreadyCompleted:

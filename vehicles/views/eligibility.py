@@ -172,9 +172,5 @@ def add_eligible(request, slug):
     job = ImportJob.objects.create(
         workspace=workspace, created_by=request.user, source=source, filename=filename, total_rows=len(entries)
     )
-    jobs.start(job, len(entries))
-    try:
-        jobs.import_entries(job, entries, By.manager(request.user))
-    except jobs.AlreadyCompleted:
-        pass
+    jobs.run_entries(job, entries, By.manager(request.user))
     return redirect("vehicles:import", slug=workspace.slug, job_id=job.pk)
