@@ -22,6 +22,8 @@
     var elt = e.detail.elt;
     var active = document.activeElement;
     var target = e.detail.target;
+    // Dialogs are table.js's: focus into the dialog, and back to where it was opened from once it closes.
+    if (elt.closest("dialog") || (target && (target.id === "dialog-slot" || target.closest("dialog")))) return;
     asked = {
       xhr: e.detail.xhr,
       selector: elt.getAttribute("data-focus-after"),
