@@ -1,5 +1,6 @@
 /* Focus after every HTMX swap (docs/feedback.md): one rule for every page, so that focus never drops to <body>.
    When a person's action (a click, a form sent) swaps part of the page, focus goes, in this order, to
+   0. an error summary the answer brought ([data-error-summary], templates/_error_summary.html);
    1. where the element that started it says: data-focus-after="#selector" (Filter, Clear filters and the page
       links go to the table's caption, the top of the table);
    2. else, if the swap took the focus away: the control that was used, found again by its id (a sort link, a
@@ -47,10 +48,12 @@
 
   function moveFocus(wanted) {
     if (document.querySelector("dialog[open]")) return;
-    var to = wanted.selector ? document.querySelector(wanted.selector) : null;
+    var region = document.getElementById(wanted.target);
+    var problem = region && region.querySelector("[data-error-summary]"); // a problem first, wherever asked
+    var to = problem || (wanted.selector ? document.querySelector(wanted.selector) : null);
     if (!to && !lost()) return;
     if (!to && wanted.id) to = document.getElementById(wanted.id);
-    if (!to) to = inRegion(document.getElementById(wanted.target));
+    if (!to) to = inRegion(region);
     if (!to) to = document.getElementById("main");
     if (to === document.activeElement) return;
     if (!to.matches("a[href], button, input, select, textarea, [tabindex]")) to.setAttribute("tabindex", "-1");
