@@ -157,7 +157,6 @@ def table_context(request, workspace, membership):
         "query_without_page": params.urlencode(),
         # The bulk bar's "Select all N matching": the selection travels as this filter query.
         "filter_query": filters.urlencode(),
-        "bulk_limit": settings.BULK_ACTION_LIMIT,
         **_places(workspace, request.get_full_path()),
     }
 
