@@ -244,3 +244,28 @@ def test_focus_after_a_make_request_goes_to_its_error_then_to_its_message(
     message = ferrari.get_by_text("Activation of Ferrari requested: an operator will complete it.")
     expect(message).to_be_visible()
     assert focused(page).startswith('<div class="banner banner-success message')
+
+
+def test_without_javascript_select_all_matching_is_a_checkbox_and_the_filters_travel_with_it(
+    live_server, browser, manager, fleet
+):
+    workspace = fleet["enabled"].workspace
+    for party in (Party.PLATFORM, Party.PROVIDER):
+        machine.approve(Vehicle.objects.filter(workspace=workspace, status=Status.PENDING), party, By.system("test"))
+    context = browser.new_context(java_script_enabled=False, viewport=SIZES["desktop"])
+    plain = context.new_page()
+    plain.goto(f"{live_server.url}/accounts/login/")
+    plain.get_by_label("Username").fill("mia")
+    plain.get_by_label("Password").fill("password")
+    plain.get_by_role("button", name="Log in").click()
+    plain.goto(live_server.url + reverse("vehicles:list", args=["acme"]) + "?status=enabled")
+    expect(plain.get_by_role("button", name="Dismiss")).to_have_count(0)  # nothing to dismiss, and no such button
+    plain.get_by_role("checkbox", name="Select all 57 matching").check()
+    plain.get_by_label("With the selected vehicles").select_option("disable")
+    plain.get_by_role("button", name="Apply to selected").click()
+    expect(plain.get_by_role("heading", name="Disable 57 of 57 matching vehicles?")).to_be_visible()
+    plain.get_by_role("button", name="Approve").click()
+    expect(plain.get_by_role("status")).to_contain_text("57 vehicles disabled.")
+    assert Vehicle.objects.filter(workspace=workspace, status=Status.DISABLED).count() == 57
+    assert status_of(fleet["incomplete"]) == Status.INCOMPLETE
+    context.close()
