@@ -40,7 +40,9 @@
   }
 
   function focusable(container) {
-    return container && container.querySelector("a[href], button:not([disabled]), input:not([type=hidden]), select, textarea");
+    if (!container) return null;
+    var all = container.querySelectorAll("a[href], button:not([disabled]), input:not([type=hidden]), select, textarea");
+    return Array.prototype.find.call(all, function (el) { return el.getClientRects().length > 0; }) || null;
   }
 
   function dismiss(button) {

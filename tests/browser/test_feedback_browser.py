@@ -148,6 +148,12 @@ def test_select_at_least_one_stands_beside_the_bulk_bar_and_goes_with_the_next_a
     expect(bar.get_by_text("Select at least one vehicle first.")).to_be_visible()
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_role("status")).to_contain_text("Select at least one vehicle first.")
+    # Dismissed: gone, and focus stays in the bulk bar.
+    bar.get_by_role("button", name="Dismiss").click()
+    expect(bar.get_by_text("Select at least one vehicle first.")).to_have_count(0)
+    assert page.evaluate("document.activeElement.closest('#bulk-form') !== null")
+    press(page, page.get_by_role("button", name="Apply to selected"))
+    expect(bar.get_by_text("Select at least one vehicle first.")).to_be_visible()
 
     page.get_by_role("checkbox", name=f"Select {fleet['enabled'].vin}").check()
     expect(bar.get_by_text("1 selected", exact=True)).to_be_visible()
