@@ -108,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "fleet.context_processors.workspace_nav",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [
@@ -351,6 +352,8 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
 }
 API_VIN_LIMIT = env_int("API_VIN_LIMIT", 10_000)
+# The VIN table's "Select all N matching": one action changes at most this many vehicles (as one API call does).
+BULK_ACTION_LIMIT = env_int("BULK_ACTION_LIMIT", API_VIN_LIMIT)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # One limit for a request body that is not a file: Django's own check and the API's parser (413) agree.
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES

@@ -9,7 +9,9 @@
     if (!returnTo) return;
     var active = document.activeElement;
     if (active && active !== document.body && active.id !== returnTo) return;
-    var back = document.getElementById(returnTo) || document.getElementById("vehicle-table") || document.getElementById("main");
+    // A deleted row leaves its message where it was (#gone-<pk>): focus goes to it.
+    var gone = document.querySelector("#gone-" + returnTo.replace("actions-", "") + " [data-message]");
+    var back = document.getElementById(returnTo) || gone || document.getElementById("vehicle-table") || document.getElementById("main");
     if (back && active !== back) back.focus();
   }
   // A row replaced after the dialog closed (its new status, out of band) takes focus back to its new button.
@@ -103,13 +105,64 @@
     if (dialog && dialog.open) dialog.close("done");
   });
 
-  // "Select all on this page".
+  // The selection: "select all on this page", then "Select all N matching" (every page: the bulk form then sends
+  // scope=matching and the table's filters), and the count the bulk bar shows ("3 selected").
+  function boxes(form) {
+    return document.querySelectorAll('input[type=checkbox][name=vin][form="' + form + '"]');
+  }
+
+  function pageToggleShown(all) {
+    if (!all) return false;
+    var r = all.getBoundingClientRect();
+    return r.width > 0 && r.right > 0; // on a phone the table's head (and its toggle) is off screen
+  }
+
+  function showSelection(form) {
+    var bar = document.getElementById(form);
+    if (!bar) return;
+    var all = document.querySelector('[data-select-all="' + form + '"]');
+    var matching = bar.querySelector("#select-matching");
+    var holder = bar.querySelector("[data-select-matching]");
+    if (holder) holder.hidden = !(matching.checked || (all && all.checked) || !pageToggleShown(all));
+    var count = bar.querySelector("[data-bulk-count]");
+    if (!count) return;
+    var ticked = Array.prototype.filter.call(boxes(form), function (box) { return box.checked; }).length;
+    if (matching && matching.checked) count.textContent = count.getAttribute("data-matching-text");
+    else count.textContent = ticked ? ticked.toLocaleString("en") + " selected" : "None selected";
+  }
+
   document.addEventListener("change", function (e) {
-    var all = e.target.closest && e.target.closest("[data-select-all]");
-    if (!all) return;
-    var form = all.getAttribute("data-select-all");
-    document.querySelectorAll('input[type=checkbox][name=vin][form="' + form + '"]').forEach(function (box) {
-      box.checked = all.checked;
-    });
+    var target = e.target;
+    if (!target.closest) return;
+    var all = target.closest("[data-select-all]");
+    if (all) {
+      var form = all.getAttribute("data-select-all");
+      boxes(form).forEach(function (box) { box.checked = all.checked; });
+      var matching = document.querySelector("#" + form + " #select-matching");
+      if (matching && !all.checked) matching.checked = false;
+      showSelection(form);
+      return;
+    }
+    if (target.id === "select-matching") {
+      var bar = target.form;
+      if (target.checked) boxes(bar.id).forEach(function (box) { box.checked = true; });
+      showSelection(bar.id);
+      return;
+    }
+    if (target.matches("input[type=checkbox][name=vin][form]")) {
+      var name = target.getAttribute("form");
+      if (!target.checked) {
+        var page = document.querySelector('[data-select-all="' + name + '"]');
+        var every = document.querySelector("#" + name + " #select-matching");
+        if (page) page.checked = false;
+        if (every) every.checked = false;
+      }
+      showSelection(name);
+    }
   });
+
+  function showAll() { if (document.getElementById("bulk-form")) showSelection("bulk-form"); }
+  document.addEventListener("htmx:afterSettle", showAll); // a re-fetched table starts with nothing selected
+  window.addEventListener("resize", showAll);
+  showAll();
 })();

@@ -41,7 +41,8 @@ def test_a_manager_requests_a_makes_activation_and_its_vehicles_get_enabled(
     page.get_by_label("Note for the operator about Ferrari").fill("Our new sports cars arrive next week.")
     page.get_by_role("button", name="Send request for Ferrari").click()
 
-    expect(page.get_by_text("Activation of Ferrari requested: an operator will complete it.")).to_be_visible()
+    # The message stands in the make's row (and is read out through the page's one live region).
+    expect(ferrari_row.get_by_text("Activation of Ferrari requested: an operator will complete it.")).to_be_visible()
     expect(ferrari_row).to_contain_text("Requested")
     expect(ferrari_row).to_contain_text("Our new sports cars arrive next week.")
     screenshot("requested")

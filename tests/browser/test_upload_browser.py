@@ -34,7 +34,9 @@ def test_a_manager_uploads_one_vin_then_a_csv_file_and_reads_the_report(
     page.get_by_label("VIN", exact=True).fill(one.lower())
     page.get_by_label("Odometer (optional)").fill("12")
     page.get_by_role("button", name="Add VIN").click()
-    expect(page.get_by_text(f"VIN {one} added: its status is Pending.")).to_be_visible()
+    # Beside the form (and read out through the page's one live region, #messages).
+    one_vin = page.get_by_role("region", name="One VIN")
+    expect(one_vin.get_by_text(f"VIN {one} added: its status is Pending.")).to_be_visible()
     page.get_by_label("VIN", exact=True).fill("WBA3A5C51CF25O651")
     page.get_by_role("button", name="Add VIN").click()
     expect(page.get_by_role("alert")).to_contain_text("VIN must not contain the letters I, O or Q (found O)")

@@ -69,11 +69,17 @@ def test_with_htmx_it_answers_the_row_the_message_and_the_events(
     body = response.content.decode()
     assert status_of(vehicle) == after
     if after == DELETED:
-        assert f'<tr id="vehicle-{vehicle.pk}" hx-swap-oob="delete">' in body
+        # Where the row was, its message stays: the row is replaced by it.
+        assert f'<tr id="gone-{vehicle.pk}" class="row-gone" hx-swap-oob="outerHTML:#vehicle-{vehicle.pk}">' in body
+        assert f"<p>VIN {vehicle.vin} deleted.</p>" in body
     else:
         assert f'<tr id="vehicle-{vehicle.pk}" hx-swap-oob="true">' in body
         assert f">{Status(after).label}</span>" in body
-    assert 'id="messages"' in body and f"VIN {vehicle.vin}" in body
+        # The message is on the row itself, read out with its VIN; the page's top region is left alone.
+        assert f"<p>{action.capitalize()}d: it is now {Status(after).label}.</p>" in body
+        assert f'data-announce="VIN {vehicle.vin} {action}d: it is now {Status(after).label}."' in body
+    assert body.count("data-message") == 1 and 'id="messages"' not in body
+    assert ">Dismiss</button>" in body
     assert "vehicle-changed" in response["HX-Trigger-After-Settle"]
     assert "dialog-close" in response["HX-Trigger-After-Settle"]
 
@@ -262,8 +268,15 @@ def test_bulk_action_with_htmx_refreshes_the_table_and_closes_the_dialog(as_mana
     assert response.status_code == 200
     assert "vehicles-changed" in response["HX-Trigger-After-Settle"]
     assert "dialog-close" in response["HX-Trigger-After-Settle"]
-    assert "1 vehicle enabled; 1 skipped" in response.content.decode()
     assert [status_of(v) for v in vehicles] == ["pending", "enabled"]
+    # The message waits for the table the client re-fetches: it stands beside the bulk bar there, once.
+    assert "1 vehicle enabled" not in response.content.decode()
+    table = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "vehicle-table"}
+    refetched = as_manager.get(reverse("vehicles:list", args=["acme"]), **table).content.decode()
+    beside_the_bar = refetched.split('id="bulk-messages"')[1].split("</form>")[0]
+    assert "<p>1 vehicle enabled; 1 skipped" in beside_the_bar
+    again = as_manager.get(reverse("vehicles:list", args=["acme"]), **table).content.decode()
+    assert "1 vehicle enabled" not in again
 
 
 def test_bulk_without_a_selection_says_so(as_manager, make_vehicle):

@@ -80,7 +80,7 @@ def make_rows(workspace):
     return rows, sum(unknown.values()) if unknown else 0
 
 
-def _page(request, workspace, membership, form=None, form_make_id=None, status=200):
+def _page(request, workspace, membership, form=None, form_make_id=None, status=200, message_make_id=None):
     rows, without_make = make_rows(workspace)
     context = {
         "workspace": workspace,
@@ -90,6 +90,7 @@ def _page(request, workspace, membership, form=None, form_make_id=None, status=2
         "without_make": without_make,
         "form": form,
         "form_make_id": form_make_id,
+        "message_make_id": message_make_id,
     }
     template = "vehicles/makes.html#makes-table" if request.htmx else "vehicles/makes.html"
     return render(request, template, context, status=status)
@@ -111,7 +112,7 @@ def request_activation(request, slug, make_id):
     if not make_id or not make_counts(workspace).get(make_id):  # 0 is the key of "make not found"
         raise Http404("No vehicle of this make in this workspace")
     make = get_object_or_404(Make, pk=make_id)
-    form = ActivationRequestForm(request.POST)
+    form = ActivationRequestForm(request.POST, auto_id=f"%s-{make.pk}")  # the row's textarea is note-<make id>
     if not form.is_valid():
         # HTMX swaps only 2xx answers: the fragment with the error comes back as 200, a plain page as 400.
         return _page(request, workspace, membership, form, make.pk, status=200 if request.htmx else 400)
@@ -122,5 +123,5 @@ def request_activation(request, slug, make_id):
     else:
         messages.success(request, f"Activation of {make.name} requested: an operator will complete it.")
     if request.htmx:
-        return _page(request, workspace, membership)
+        return _page(request, workspace, membership, message_make_id=make.pk)
     return redirect("vehicles:makes", workspace.slug)

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Sum
-from django.http import Http404, HttpResponseRedirect
+from django.contrib.messages.storage.base import Message
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -33,8 +34,11 @@ from vehicles.status.machine import By, TransitionNotAllowed
 from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
 from vehicles.views.vehicle_data import vehicle_data
 
-# What each confirmation says will happen (SPEC.md, issue 3).
+# At most this many VINs ticked one by one (a page shows 50); the whole filtered set ("Select all N matching")
+# is capped by settings.BULK_ACTION_LIMIT instead.
 BULK_LIMIT = 500
+# The skipped vehicles a confirmation lists by VIN; the others are counted.
+SKIPPED_SHOWN = 50
 
 # Client events (HX-Trigger): the counts and the table re-fetch themselves, the dialog closes.
 VEHICLE_CHANGED = "vehicle-changed"
@@ -134,6 +138,8 @@ def table_context(request, workspace, membership):
 
     params = request.GET.copy()
     params.pop("page", None)
+    filters = params.copy()
+    filters.pop("sort", None)
     return {
         "workspace": workspace,
         "membership": membership,
@@ -149,6 +155,8 @@ def table_context(request, workspace, membership):
         "vehicles": page.object_list,
         "status_links": status_links(request.GET, workspace, counts, data.get("status")),
         "query_without_page": params.urlencode(),
+        # The bulk bar's "Select all N matching": the selection travels as this filter query.
+        "filter_query": filters.urlencode(),
         **_places(workspace, request.get_full_path()),
     }
 
@@ -219,6 +227,8 @@ def _confirm_context(request, workspace, vehicle, event, refused=""):
         "action_url": reverse("vehicles:action", args=[workspace.slug, vehicle.vin, event.value]),
         "next": _safe_next(request, reverse("vehicles:list", args=[workspace.slug])),
         "refused": refused,
+        "notes": [Message(messages.ERROR, refused)] if refused else [],
+        "can_confirm": not refused,
         "in_dialog": bool(request.htmx),
     }
 
@@ -291,11 +301,12 @@ def vehicle_action(request, slug, vin, action):
         response = render(request, "vehicles/confirm.html#refused", context)
         return trigger_client_event(response, VEHICLE_CHANGED)
 
-    done = f"VIN {vehicle.vin} {machine.TRANSITIONS[event].past_tense}"
-    if not vehicle.is_deleted:
-        done += f": it is now {vehicle.get_status_display()}"
-    messages.success(request, f"{done}.")
+    past = machine.TRANSITIONS[event].past_tense
+    now = "" if vehicle.is_deleted else f": it is now {vehicle.get_status_display()}"
+    done = f"VIN {vehicle.vin} {past}{now}."
 
+    if not request.htmx or (request.htmx.current_url_abs_path or "").split("?")[0] == detail_url:
+        messages.success(request, done)
     if not request.htmx:
         default = list_url if vehicle.is_deleted else detail_url
         target = _safe_next(request, default)
@@ -305,11 +316,15 @@ def vehicle_action(request, slug, vin, action):
     if (request.htmx.current_url_abs_path or "").split("?")[0] == detail_url:
         # Acting from the vehicle page: show it again (or the table, when the vehicle is gone).
         return HttpResponseClientRedirect(list_url) if vehicle.is_deleted else HttpResponseClientRefresh()
+    # The message is shown on the row itself (or where the row was), and read out once (static/fleet/messages.js).
+    note = Message(messages.SUCCESS, done if vehicle.is_deleted else f"{past.capitalize()}{now}.")
+    note.announce = done
     context = {
         "workspace": workspace,
         "vehicle": vehicle,
         "can_manage": membership.can_manage,
         "oob": True,
+        "row_notes": [note],
         **_places(workspace, _safe_next(request, list_url)),
     }
     response = render(request, "vehicles/list.html#action-done", context)
@@ -317,40 +332,92 @@ def vehicle_action(request, slug, vin, action):
     return trigger_client_event(response, DIALOG_CLOSE, after="settle")
 
 
-def _bulk_selection(request, workspace, data):
+class BulkRefused(Exception):
+    """The selection cannot be acted on as asked (nothing selected, too many matching). Nothing changed."""
+
+
+def _matching(workspace, data):
+    """The vehicles the table's filters select (the bulk bar's `filter` field: the table's own query)."""
+    vehicles = Vehicle.objects.filter(workspace=workspace)
+    filterset = VehicleFilterSet(QueryDict(data.get("filter", "")), queryset=vehicles)
+    filterset.is_valid()  # as the table does: an invalid filter is ignored, the valid ones apply
+    return filterset.qs.order_by()
+
+
+def _bulk_selection(workspace, data):
+    """(event, the selected vehicles as a queryset, how many, the VINs ticked or None for "all matching").
+
+    "All matching" is the table's filtered set, at most settings.BULK_ACTION_LIMIT vehicles: over it, nothing is
+    done (BulkRefused). Ticked VINs are at most BULK_LIMIT."""
     event = _event(data.get("action", ""))
+    if data.get("scope") == "matching":
+        limit = settings.BULK_ACTION_LIMIT
+        matching = _matching(workspace, data)
+        total = matching[: limit + 1].count()
+        if total > limit:
+            raise BulkRefused(
+                f"More than {limit:,} vehicles match these filters: one action changes at most {limit:,}. "
+                "Narrow the filters and try again. Nothing was changed."
+            )
+        if not total:
+            raise BulkRefused("No vehicle matches these filters: nothing was changed.")
+        # One statement for the whole set, capped even if more match by the time it runs.
+        selected = Vehicle.objects.filter(workspace=workspace, pk__in=matching.values("pk")[:limit])
+        return event, selected, total, None
     vins = [vin.strip().upper() for vin in data.getlist("vin") if vin.strip()][:BULK_LIMIT]
-    vehicles = list(Vehicle.objects.filter(workspace=workspace, vin__in=vins).order_by("vin"))
-    allowed = [v for v in vehicles if machine.is_allowed(event, v.status)]
-    skipped = [v for v in vehicles if not machine.is_allowed(event, v.status)]
-    return event, vins, allowed, skipped
+    if not vins:
+        raise BulkRefused("Select at least one vehicle first.")
+    return event, Vehicle.objects.filter(workspace=workspace, vin__in=vins), len(vins), vins
+
+
+def _bulk_refused(request, list_url, refused):
+    """The reason, beside the bulk bar (with HTMX) or at the top of the table (without)."""
+    if not request.htmx:
+        messages.error(request, str(refused))
+        return HttpResponseRedirect(_safe_next(request, list_url))
+    response = render(
+        request, "vehicles/list.html#bulk-messages", {"notes": [Message(messages.ERROR, str(refused))], "oob": True}
+    )
+    return trigger_client_event(response, DIALOG_CLOSE)
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def confirm_bulk(request, slug):
-    """One confirmation for the selected rows: how many will change, how many are skipped and why."""
+    """One confirmation for the selection: how many will change, how many are skipped and why."""
     workspace, _ = get_workspace_for(request.user, slug, write=True)
     list_url = reverse("vehicles:list", args=[workspace.slug])
     if request.GET.get("action") not in machine.MANAGER_EVENTS:
-        messages.error(request, "Choose an action for the selected vehicles.")
-        return _back_to_table(request, list_url)
-    event, vins, allowed, skipped = _bulk_selection(request, workspace, request.GET)
-    if not vins:
-        messages.error(request, "Select at least one vehicle first.")
-        return _back_to_table(request, list_url)
+        return _bulk_refused(request, list_url, "Choose an action for the selected vehicles.")
+    try:
+        event, selected, total, vins = _bulk_selection(workspace, request.GET)
+    except BulkRefused as refused:
+        return _bulk_refused(request, list_url, refused)
+    transition = machine.TRANSITIONS[event]
+    by_status = dict(selected.values_list("status").annotate(n=Count("pk")).order_by())
+    allowed = sum(n for status, n in by_status.items() if machine.is_allowed(event, status))
+    found = sum(by_status.values())
+    skipped = found - allowed
+    skipped_shown = list(
+        selected.exclude(status__in=transition.sources).select_related("make").order_by("vin")[:SKIPPED_SHOWN]
+    )
+    what = "selected" if vins is not None else "matching"
     context = {
         "workspace": workspace,
         "event": event,
         "vins": vins,
-        "allowed": allowed,
-        "skipped": skipped,
-        "title": f"{event.label} {len(allowed)} of {len(vins)} selected vehicles?",
-        "consequence": machine.TRANSITIONS[event].consequence_many,
-        "confirm_label": machine.TRANSITIONS[event].confirm_label,
-        "past": machine.TRANSITIONS[event].past_tense,
-        "destructive": machine.TRANSITIONS[event].destructive,
+        "scope": "matching" if vins is None else "",
+        "filter_query": request.GET.get("filter", ""),
+        "allowed_count": allowed,
+        "skipped_count": skipped,
+        "skipped": skipped_shown,
+        "skipped_more": skipped - len(skipped_shown),
+        "title": f"{event.label} {allowed:,} of {total:,} {what} vehicles?",
+        "consequence": transition.consequence_many,
+        "confirm_label": transition.confirm_label,
+        "past": transition.past_tense,
+        "destructive": transition.destructive,
         "body": "vehicles/bulk_confirm.html#body",
         "action_url": reverse("vehicles:bulk", args=[workspace.slug]),
         "next": _safe_next(request, list_url),
@@ -360,34 +427,27 @@ def confirm_bulk(request, slug):
     return render(request, template, context)
 
 
-def _back_to_table(request, list_url):
-    if request.htmx:
-        response = render(request, "base.html#messages", {"oob": True})
-        return trigger_client_event(response, DIALOG_CLOSE)
-    return HttpResponseRedirect(_safe_next(request, list_url))
-
-
 @login_required
 @require_POST
 def bulk_action(request, slug):
-    """Apply one action to the selected VINs: one guarded update; those whose status does not allow it stay."""
+    """Apply one action to the selection (ticked VINs, or every vehicle the filters match): one guarded update
+    through the status machine; those whose status does not allow it stay as they are."""
     workspace, _ = get_workspace_for(request.user, slug, write=True)
     list_url = reverse("vehicles:list", args=[workspace.slug])
-    event = _event(request.POST.get("action", ""))
-    vins = [vin.strip().upper() for vin in request.POST.getlist("vin") if vin.strip()][:BULK_LIMIT]
-    if not vins:
-        messages.error(request, "Select at least one vehicle first.")
-        return _back_to_table(request, list_url)
-    selected = Vehicle.objects.filter(workspace=workspace, vin__in=vins)
+    try:
+        event, selected, total, _vins = _bulk_selection(workspace, request.POST)
+    except BulkRefused as refused:
+        return _bulk_refused(request, list_url, refused)
     changed = machine.apply(event, selected, By.manager(request.user))
-    skipped = len(vins) - len(changed)
+    skipped = total - len(changed)
     past = machine.TRANSITIONS[event].past_tense
-    text = f"{len(changed)} {'vehicle' if len(changed) == 1 else 'vehicles'} {past}"
-    if skipped:
-        text += f"; {skipped} skipped because their status does not allow it (or they are gone)"
+    text = f"{len(changed):,} {'vehicle' if len(changed) == 1 else 'vehicles'} {past}"
+    if skipped > 0:
+        text += f"; {skipped:,} skipped because their status does not allow it (or they are gone)"
+    # Kept for the next page to show: the table re-fetched after the dialog closes shows it beside the bulk bar.
     messages.success(request, f"{text}.")
     if not request.htmx:
         return HttpResponseRedirect(_safe_next(request, list_url))
-    response = render(request, "base.html#messages", {"oob": True})
+    response = HttpResponse("")
     trigger_client_event(response, VEHICLES_CHANGED, after="settle")
     return trigger_client_event(response, DIALOG_CLOSE, after="settle")

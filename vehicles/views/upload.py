@@ -7,6 +7,7 @@ import engine (`imports`) or the import jobs (`import_jobs`).
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.base import Message
 from django.core.files import File
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -78,7 +79,7 @@ def upload_vin(request, slug):
     verb = "added again (it had been deleted)" if result.outcome == Outcome.READDED else "added"
     message = f"VIN {result.entry.vin} {verb}: its status is {result.status.capitalize()}."
     if request.htmx:
-        return _upload_page(request, workspace, membership, added=message)
+        return _upload_page(request, workspace, membership, added=[Message(messages.SUCCESS, message)])
     messages.success(request, message)
     return redirect("vehicles:upload", slug=workspace.slug)
 
