@@ -66,7 +66,7 @@
 
   // Choosing an item: remember who opened it (focus goes back there), close the menu.
   document.addEventListener("click", function (e) {
-    var item = e.target.closest && e.target.closest('[role="menuitem"][data-invoker]');
+    var item = e.target.closest && e.target.closest("[data-invoker]"); // a menu item, or a vehicle page's button
     if (item) {
       lastInvoker = item.getAttribute("data-invoker");
       var menu = item.closest("[popover]");
