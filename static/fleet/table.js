@@ -103,6 +103,18 @@
     if (dialog && dialog.open) dialog.close("done");
   });
 
+  // On a phone, panels marked data-collapse-on-phone (the VIN table's filters) start closed: one button instead
+  // of a screen of fields. Without JavaScript they stay open. Again after HTMX redraws the table.
+  var phone = window.matchMedia("(max-width: 40rem)");
+  function collapseOnPhone() {
+    if (!phone.matches) return;
+    document.querySelectorAll("details[data-collapse-on-phone][open]").forEach(function (panel) {
+      if (!panel.contains(document.activeElement)) panel.open = false;
+    });
+  }
+  collapseOnPhone();
+  document.addEventListener("htmx:afterSettle", collapseOnPhone);
+
   // "Select all on this page".
   document.addEventListener("change", function (e) {
     var all = e.target.closest && e.target.closest("[data-select-all]");

@@ -25,7 +25,7 @@ def test_it_shows_the_details_and_the_whole_history(client, manager, make_vehicl
     events = [change.get_event_display() for change in response.context["history"]]
     assert events == ["Disable", "Approve", "Upload"]
     assert 'test <span class="muted">(System)</span>' in body  # who
-    assert "<td>Enabled</td>\n      <td>Disabled</td>" in body  # from, to
+    assert '<td data-label="From">Enabled</td>\n      <td data-label="To">Disabled</td>' in body  # from, to
 
 
 def test_history_says_who_changed_it_and_why(client, manager, make_vehicle):
