@@ -302,7 +302,9 @@ class ImportRun:
                 statuses[status] += 1
                 if status in WARNING_STATUSES:
                     reason = error if status == Status.ERROR else self._not_activated(make_id)
-                    problems.append((entry.line or 0, vin, outcome, status, reason, _cells(entry)))
+                    # No cells: the problem CSV (rows to upload again) leaves warnings out, and a file of a million
+                    # Incomplete VINs should not store a million copies of its rows.
+                    problems.append((entry.line or 0, vin, outcome, status, reason, []))
                 if results is not None:
                     results[index] = Result(entry, outcome, status=status, vehicle_id=pk)
 

@@ -93,12 +93,16 @@ def import_file(job, binary, by, *, on_progress=None):
     job_id = ImportProblem._meta.get_field("job").target_field.get_db_prep_value(job.pk, connection)
 
     row_field = ImportProblem._meta.get_field("row")
+    no_cells = row_field.get_db_prep_save([], connection)
 
     def problems(rows):
         bulk.insert_rows(
             ImportProblem,
             ["job_id", "line", "vin", "outcome", "status", "reason", "row"],
-            [(job_id, *row[:5], row_field.get_db_prep_save(row[5], connection)) for row in rows],
+            [
+                (job_id, *row[:5], row_field.get_db_prep_save(row[5], connection) if row[5] else no_cells)
+                for row in rows
+            ],
         )
 
     def header(cells):
