@@ -388,7 +388,7 @@ def test_rows_added_into_error_are_listed_as_warnings_with_the_reports_words(cli
     assert page.count("Added as Error") == 2
     assert "did you mean &#x27;Porsche car&#x27;" in page
     assert "Moskvich" in page and "is not the name of a known maker" in page
-    problem_cells = page[page.index('class="problem-rows"') :]
+    problem_cells = page[page.index('class="problem-rows') :]
     for code in (">invalid<", ">repeated<", ">duplicate<", ">added<"):
         assert code not in problem_cells
     assert ">Invalid<" in problem_cells
