@@ -29,8 +29,9 @@ def test_it_imports_a_file_and_prints_the_same_summary_as_the_page(workspace, bm
     assert "  Added: 2\n" in out
     assert "  Added and re-added by status: Enabled 0, Pending 1, Incomplete 1, Disabled 0, Error 0\n" in out
     assert "  Repeated in the file: 1\n" in out and "  Invalid: 1\n" in out
-    assert f"  line 4: '{good}': VIN {good} is repeated in the file (first on line 2)" in out
-    assert "  line 5: 'nope': VIN must be 16 or 17 characters, not 4" in out
+    assert f"  line 4: '{good}': Repeated in the file: VIN {good} is repeated in the file (first on line 2)" in out
+    assert "  line 5: 'nope': Invalid: VIN must be 16 or 17 characters, not 4" in out
+    assert f"  line 3: '{other}': Added as Incomplete: Make Ferrari is not activated for this workspace" in out
     assert "4 of about 4 rows read and checked (100%)" in err
     job = ImportJob.objects.get()
     assert (job.state, job.source) == (ImportJob.State.COMPLETED, ImportJob.Source.COMMAND)
@@ -80,7 +81,7 @@ def test_a_second_run_of_the_same_file_reports_duplicates_and_changes_nothing(wo
     out, _ = run(workspace.slug, str(path))
 
     assert "  Already in this workspace: 1\n" in out
-    assert f"  line 2: '{vin}': VIN {vin} is already in this workspace" in out
+    assert f"  line 2: '{vin}': Already in this workspace: VIN {vin} is already in this workspace" in out
     assert Vehicle.objects.count() == 1 and StatusChange.objects.count() == 1
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from vehicles.importing.engine import Entry, make_of
+from vehicles.importing.engine import Entry, known_make_names, make_of
 from vehicles.providers import ProviderUnavailable, provider_for
 from vehicles.vins import InvalidVin, parse_odometer, validate_vin
 
@@ -51,6 +51,7 @@ def check(entries):
     any provider."""
     verdicts = [None] * len(entries)
     makes = {}  # (named make, lower case) or VIN prefix → (make name, reason)
+    names = None  # the names a make cell is matched against, read once when a cell names one
     asked = defaultdict(dict)  # make name → {vin: [indexes]}
     for index, entry in enumerate(entries):
         try:
@@ -61,7 +62,9 @@ def check(entries):
         named = entry.make_name or ""
         key = named.strip().lower() if named else vin[:3]
         if key not in makes:
-            makes[key] = make_of(vin, named)
+            if named and names is None:
+                names = known_make_names()
+            makes[key] = make_of(vin, named, names)
         make, reason = makes[key]
         try:
             odometer, unit = parse_odometer(entry.odometer, entry.odometer_unit)

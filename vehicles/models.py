@@ -213,6 +213,8 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     processed_rows = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
+    # The uploaded file's header row as given (the problem CSV repeats it, so that its rows can be uploaded again).
+    columns = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -227,13 +229,16 @@ class ImportJob(models.Model):
 
 
 class ImportProblem(models.Model):
-    """A row of an import that was not added: invalid, a duplicate, or repeated in the file."""
+    """A row of an import that did not end Pending or Enabled: not added (invalid, a duplicate, repeated in the
+    file), or added as a warning into Error or Incomplete (`status`). `row` keeps the row's cells as given."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
     line = models.PositiveIntegerField()
     vin = models.CharField(max_length=200, blank=True)
     outcome = models.CharField(max_length=20)
+    status = models.CharField(max_length=20, blank=True)
     reason = models.TextField()
+    row = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["line", "id"]

@@ -68,7 +68,7 @@
 
   // Choosing an item: remember who opened it (focus goes back there), close the menu.
   document.addEventListener("click", function (e) {
-    var item = e.target.closest && e.target.closest('[role="menuitem"][data-invoker]');
+    var item = e.target.closest && e.target.closest("[data-invoker]"); // a menu item, or a vehicle page's button
     if (item) {
       lastInvoker = item.getAttribute("data-invoker");
       var menu = item.closest("[popover]");
@@ -104,6 +104,18 @@
     var dialog = currentDialog();
     if (dialog && dialog.open) dialog.close("done");
   });
+
+  // On a phone, panels marked data-collapse-on-phone (the VIN table's filters) start closed: one button instead
+  // of a screen of fields. Without JavaScript they stay open. Again after HTMX redraws the table.
+  var phone = window.matchMedia("(max-width: 40rem)");
+  function collapseOnPhone() {
+    if (!phone.matches) return;
+    document.querySelectorAll("details[data-collapse-on-phone][open]").forEach(function (panel) {
+      if (!panel.contains(document.activeElement)) panel.open = false;
+    });
+  }
+  collapseOnPhone();
+  document.addEventListener("htmx:afterSettle", collapseOnPhone);
 
   // The selection: "select all on this page", then "Select all N matching" (every page: the bulk form then sends
   // scope=matching and the table's filters), and the count the bulk bar shows ("3 selected").

@@ -4,6 +4,7 @@ reads the report; a large file is imported by the worker while the page's progre
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.chain_support import run_worker
@@ -56,15 +57,21 @@ def test_a_manager_uploads_one_vin_then_a_csv_file_and_reads_the_report(
     statuses = page.get_by_role("table", name="Added and re-added VINs by status")
     expect(statuses.get_by_role("row", name="Incomplete 1")).to_be_visible()
     problems = page.get_by_role("table", name=re.compile("Problem rows"))
-    expect(problems.get_by_role("row", name=re.compile(f"^3 {present.vin} duplicate"))).to_be_visible()
-    expect(problems.get_by_role("row", name=re.compile(r"^4 =HYPERLINK\(1\) invalid"))).to_be_visible()
+    # The summary's words, never raw codes; the Incomplete row is listed as a warning with its reason.
+    expect(
+        problems.get_by_role("row", name=re.compile(f"^2 {good} Warning: Added as Incomplete Make Ferrari"))
+    ).to_be_visible()
+    expect(problems.get_by_role("row", name=re.compile(f"^3 {present.vin} Already in this workspace"))).to_be_visible()
+    expect(problems.get_by_role("row", name=re.compile(r"^4 =HYPERLINK\(1\) Invalid"))).to_be_visible()
     assert axe() == []
     screenshot("report")
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download the problem rows as CSV").click()
+        page.get_by_role("link", name="Download the rows not added as CSV").click()
+    assert download.value.suggested_filename == f"fleet-{timezone.localdate():%Y-%m-%d}-problems.csv"
     content = open(download.value.path()).read()
-    assert "4,'=HYPERLINK(1),invalid," in content
+    assert content.splitlines()[0] == "line,VIN,Odometer,reason"
+    assert "4,'=HYPERLINK(1),,\"VIN must be 16 or 17 characters" in content
     assert Vehicle.objects.get(vin=good).status == Status.INCOMPLETE
 
 

@@ -188,7 +188,12 @@ def test_the_vehicle_page_is_accessible_and_offers_the_actions(live_server, logi
     expect(page.get_by_role("table", name="Status history")).to_contain_text("Approve")
     assert axe() == []
     screenshot("vehicle-page")
-    dialog = choose(page, vehicle, "Disable")
+    # The page's actions are visible buttons (not only a menu), with the same confirmation dialog.
+    actions = page.get_by_role("group", name=f"Actions for {vehicle.vin}")
+    expect(actions.get_by_role("button", name="Delete", exact=True)).to_be_visible()
+    actions.get_by_role("button", name="Disable", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(vehicle.vin)
     dialog.get_by_role("button", name="Approve").click()
     expect(page.get_by_role("status")).to_contain_text(f"VIN {vehicle.vin} disabled")
     expect(page.locator(".summary-list")).to_contain_text("Disabled")

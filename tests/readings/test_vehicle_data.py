@@ -13,6 +13,7 @@ from vehicles.choices import Status
 from vehicles.models import Reading
 from vehicles.providers import provider_for
 from vehicles.providers.simulated import SimulatedProvider, reading_at
+from vehicles.templatetags import charts
 from vehicles.views.vehicle_data import vehicle_data
 
 simulated = chain_support.simulated  # the fixture
@@ -30,7 +31,7 @@ def test_an_enabled_vehicle_shows_its_latest_reading_and_a_chart(make_vehicle, w
     html = render(vehicle, workspace)
 
     assert "Vehicle status data" in html
-    assert "Odometer" in html and "Ignition" in html
+    assert "Latest odometer reading" in html and "Ignition" in html
     assert "<svg" in html and "Odometer and fuel level over time" in html
     points = re.search(r'class="chart-line chart-odometer" points="([^"]+)"', html).group(1).split()
     assert len(points) == Reading.objects.filter(vin=vehicle.vin).count() >= 2
@@ -122,3 +123,68 @@ def test_the_vehicle_page_includes_the_data_for_a_viewer_too(client, viewer, wor
 
     page = client.get(reverse("vehicles:detail", args=[workspace.slug, disabled.vin]))
     assert "This vehicle is disabled" in page.text and "<svg" not in page.text
+
+
+@pytest.mark.django_db
+def test_the_position_is_a_link_to_the_place_on_openstreetmap_and_no_map_is_loaded(make_vehicle, workspace, simulated):
+    vehicle = make_vehicle(Status.ENABLED, ago=LONG_AGO)
+    Reading.objects.create(
+        vin=vehicle.vin, recorded_at=timezone.now(), odometer_km=179_708, latitude=48.137154, longitude=11.576124
+    )
+
+    html = render(vehicle, workspace)
+
+    link = "https://www.openstreetmap.org/?mlat=48.13715&amp;mlon=11.57612#map=15/48.13715/11.57612"
+    assert f'<a class="place-link" href="{link}"' in html
+    assert '>48.13715, 11.57612<span class="visually-hidden"> on OpenStreetMap</span></a>' in html
+    assert "<dt>Latest odometer reading</dt><dd>179,708 km" in html
+    assert "<img" not in html and "tile" not in html
+
+
+def _chart_readings(start, hours, odometer_from, odometer_to):
+    return [
+        Reading(
+            vin="WBA3A5C51CF256651",
+            recorded_at=start + timedelta(hours=hours * i / 20),
+            odometer_km=odometer_from + (odometer_to - odometer_from) * i / 20,
+            fuel_level=80 - i,
+        )
+        for i in range(21)
+    ]
+
+
+def _ticks(svg, kind):
+    """The text of each tick label (an x tick's time and, under it, its date)."""
+    texts = re.findall(rf'<text class="chart-tick chart-{kind}-tick"[^>]*>(.*?)</text>', svg)
+    return [" ".join(re.sub(r"<[^>]+>", " ", text).split()) for text in texts]
+
+
+@pytest.mark.parametrize(
+    ("hours", "low", "high"),
+    [(24 * 7, 4_017.0, 179_708.4), (5, 179_700.0, 179_731.7), (24, 12_345.0, 12_345.0)],
+)
+def test_the_chart_has_round_y_ticks_and_several_dated_x_ticks_at_both_widths(hours, low, high):
+    start = datetime(2026, 11, 26, 13, 22, tzinfo=UTC)
+    html = charts.reading_chart(_chart_readings(start, hours, low, high))
+
+    for layout in ("wide", "narrow"):
+        svg = re.search(rf'<svg id="reading-chart-{layout}".*?</svg>', html).group(0)
+        y_values = [int(t.replace(",", "")) for t in _ticks(svg, "y")]
+        assert len(y_values) >= 4
+        step = y_values[1] - y_values[0]
+        assert all(b - a == step for a, b in zip(y_values, y_values[1:], strict=False))
+        assert str(step).rstrip("0") in ("1", "2", "25", "5"), step  # 1, 2, 2.5 or 5 × 10ⁿ
+        assert y_values[0] <= low and y_values[-1] >= high
+        x_labels = _ticks(svg, "x")
+        assert len(x_labels) >= 3
+        assert any(re.search(r"\d+ (Nov|Dec)", label) for label in x_labels), x_labels
+        assert not re.search(r"\d\.\d", "".join(_ticks(svg, "y")))  # no unrounded values
+
+
+def test_the_narrow_chart_keeps_its_text_readable_on_a_phone():
+    html = charts.reading_chart(_chart_readings(datetime(2026, 11, 26, tzinfo=UTC), 48, 100, 900))
+    wide = re.search(r'<svg id="reading-chart-wide"[^>]*viewBox="0 0 (\d+)', html).group(1)
+    narrow = re.search(r'<svg id="reading-chart-narrow"[^>]*viewBox="0 0 (\d+)', html).group(1)
+    # 12-unit text in a 360-unit chart drawn 358 px wide (a 390 px phone) stays about 12 px, not 6.
+    assert (int(wide), int(narrow)) == (640, 360)
+    assert 'class="chart-narrow"' in html and 'class="chart-wide"' in html

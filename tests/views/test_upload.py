@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tests.factories import new_vin
@@ -66,7 +67,8 @@ def test_the_example_file_imports_cleanly(workspace, bmw_active):
     with open(example, "rb") as binary:
         summary = jobs.import_file(job, binary, By.system("test"))
 
-    assert summary["outcomes"]["added"] == 3 and not job.problems.exists()
+    assert summary["outcomes"]["added"] == 3 and not job.problems.filter(status="").exists()
+    assert set(job.problems.values_list("status", flat=True)) == {"incomplete"}  # Ford and Tesla: warnings
 
 
 def test_a_viewer_cannot_open_the_upload_page(client, workspace, viewer):
@@ -190,8 +192,10 @@ def test_a_small_file_is_imported_at_once_and_the_report_shows_counts_and_every_
     assert job.counts["outcomes"] == {"added": 2, "re-added": 0, "duplicate": 1, "repeated": 1, "invalid": 2}
     assert job.counts["statuses"]["pending"] == 1 and job.counts["statuses"]["incomplete"] == 1
     page = response.content.decode()
-    assert "Problem rows (4)" in page
+    assert "Problem rows (5)" in page  # 4 not added, and the Incomplete one as a warning
     for fragment in (
+        "Added as Incomplete",
+        "Make Ferrari is not activated for this workspace",
         f"VIN {present.vin} is already in this workspace",
         f"VIN {good} is repeated in the file (first on line 2)",
         "VIN must be 16 or 17 characters, not 5",
@@ -328,12 +332,67 @@ def test_the_problems_download_lists_every_problem_row(client, workspace, manage
     response = client.get(url("import-problems", workspace, job.pk))
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert "attachment" in response["Content-Disposition"]
+    day = timezone.localdate(job.created_at).isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="vins-{day}-problems.csv"'
     assert b"".join(response.streaming_content).decode().splitlines() == [
-        "line,value,outcome,reason",
-        f"3,{vin},repeated,VIN {vin} is repeated in the file (first on line 2)",
-        '4,bad,invalid,"VIN must be 16 or 17 characters, not 3"',
+        "line,vin,reason",
+        f"3,{vin},VIN {vin} is repeated in the file (first on line 2)",
+        '4,bad,"VIN must be 16 or 17 characters, not 3"',
     ]
+
+
+def test_the_problems_download_keeps_every_column_and_can_be_fixed_and_uploaded_again(
+    client, workspace, manager, bmw_active
+):
+    client.force_login(manager)
+    good, bad_odometer, bad_vin = new_vin("WBA"), new_vin("WBA"), new_vin("WBA")
+    text = (
+        "VIN;Odometer;odometer_unit;Make;note\n"
+        f"{good};12;km;BMW;ok\n"
+        f"{bad_odometer};12.5;mi;BMW;=cmd()\n"
+        f"{bad_vin[:-1]}O;7;km;bmw;typo\n"
+    )
+    client.post(url("upload-csv", workspace), {"file": csv_file(text, "fleet.csv")})
+    job = ImportJob.objects.get()
+
+    response = client.get(url("import-problems", workspace, job.pk))
+
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "line,VIN,Odometer,odometer_unit,Make,note,reason"
+    assert lines[1].startswith(f"3,{bad_odometer},12.5,mi,BMW,'=cmd(),\"odometer must be a whole number")
+    assert lines[2].startswith(f"4,{bad_vin[:-1]}O,7,km,bmw,typo,")
+    assert len(lines) == 3
+
+    fixed = "\n".join(lines).replace(",12.5,", ",12,").replace(f"{bad_vin[:-1]}O", bad_vin) + "\n"
+    client.post(url("upload-csv", workspace), {"file": csv_file(fixed, "fleet-fixed.csv")})
+    second = ImportJob.objects.get(filename="fleet-fixed.csv")
+
+    assert second.counts["outcomes"] == {"added": 2, "re-added": 0, "duplicate": 0, "repeated": 0, "invalid": 0}
+    assert not second.problems.exists()
+    fixed_vehicle = Vehicle.objects.get(vin=bad_odometer)
+    assert (fixed_vehicle.odometer, fixed_vehicle.odometer_unit, fixed_vehicle.make.name) == (12, "mi", "BMW")
+    assert Vehicle.objects.get(vin=bad_vin).status == Status.PENDING
+
+
+def test_rows_added_into_error_are_listed_as_warnings_with_the_reports_words(client, workspace, manager):
+    client.force_login(manager)
+    unknown, porsche_typo = new_vin("WBA"), new_vin("WP0")
+    text = f"vin,make\n{unknown},Moskvich\n{porsche_typo},Porshe\nSHORT,\n"
+
+    response = client.post(url("upload-csv", workspace), {"file": csv_file(text)}, follow=True)
+
+    page = response.content.decode()
+    job = ImportJob.objects.get()
+    assert job.counts["statuses"]["error"] == 2
+    assert "Problem rows (3)" in page
+    assert page.count("Added as Error") == 2
+    assert "did you mean &#x27;Porsche car&#x27;" in page
+    assert "Moskvich" in page and "is not the name of a known maker" in page
+    problem_cells = page[page.index('class="problem-rows') :]
+    for code in (">invalid<", ">repeated<", ">duplicate<", ">added<"):
+        assert code not in problem_cells
+    assert ">Invalid<" in problem_cells
+    assert Vehicle.objects.get(vin=porsche_typo).status == Status.ERROR
 
 
 def test_a_failed_import_can_be_retried_by_a_manager(client, workspace, manager, django_capture_on_commit_callbacks):

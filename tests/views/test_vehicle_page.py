@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.factories import add_vehicle
 from vehicles.choices import Event, Status
 from vehicles.models import Vehicle
 from vehicles.status import machine
@@ -24,7 +25,7 @@ def test_it_shows_the_details_and_the_whole_history(client, manager, make_vehicl
     events = [change.get_event_display() for change in response.context["history"]]
     assert events == ["Disable", "Approve", "Upload"]
     assert 'test <span class="muted">(System)</span>' in body  # who
-    assert "<td>Enabled</td>\n      <td>Disabled</td>" in body  # from, to
+    assert '<td data-label="From">Enabled</td>\n      <td data-label="To">Disabled</td>' in body  # from, to
 
 
 def test_history_says_who_changed_it_and_why(client, manager, make_vehicle):
@@ -40,8 +41,36 @@ def test_manager_gets_the_actions_menu_of_the_status(client, manager, make_vehic
     vehicle = make_vehicle("enabled")
     client.force_login(manager)
     body = client.get(page_url(vehicle)).content.decode()
-    assert f'aria-label="Actions for {vehicle.vin}"' in body
-    assert ">Disable</a>" in body and ">Delete</a>" in body and ">Enable</a>" not in body
+    assert f'role="group" aria-label="Actions for {vehicle.vin}"' in body
+    assert ">Disable</button>" in body and ">Delete</button>" in body and ">Enable</button>" not in body
+    assert 'class="button button-danger" id="page-action-delete"' in body  # a destructive action looks like one
+    assert "⋮" not in body  # visible buttons, not a lone menu
+    confirm = f"/workspaces/acme/vehicles/{vehicle.vin}/disable/confirm/"
+    assert f'<form method="get" action="{confirm}" hx-get="{confirm}" hx-target="#dialog-slot"' in body
+
+
+def test_the_action_buttons_lead_to_the_confirmation_without_javascript(client, manager, make_vehicle):
+    vehicle = make_vehicle("disabled")
+    client.force_login(manager)
+
+    response = client.get(
+        reverse("vehicles:confirm", args=["acme", vehicle.vin, "enable"]), {"next": page_url(vehicle)}
+    )
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert ">Approve</button>" in body and "Cancel" in body
+    assert f'value="{page_url(vehicle)}"' in body
+
+
+def test_the_two_odometers_are_named_for_what_they_are(client, manager, workspace):
+    vehicle = add_vehicle(workspace, odometer=4017)
+    client.force_login(manager)
+
+    body = client.get(page_url(vehicle)).content.decode()
+
+    assert "<dt>Odometer at upload</dt><dd>4,017 km" in body
+    assert "<dt>Odometer</dt>" not in body
 
 
 def test_pending_offers_no_action_on_the_page(client, manager, make_vehicle):

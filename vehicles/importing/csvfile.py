@@ -137,8 +137,10 @@ def _decoded_lines(binary):
             raise _NotUtf8(number, raw[error.start : error.start + 1].hex().upper()) from None
 
 
-def read_entries(binary, delimiter=None):
-    """Yield an Entry per data row (blank lines skipped); ImportRefused if the file is broken or has no rows."""
+def read_entries(binary, delimiter=None, on_header=None):
+    """Yield an Entry per data row (blank lines skipped); ImportRefused if the file is broken or has no rows.
+
+    Each Entry keeps its row's cells as given (`row`); on_header(cells) receives the header row first."""
     if delimiter is None:
         delimiter = check_file(binary)
     binary.seek(0)
@@ -147,6 +149,8 @@ def read_entries(binary, delimiter=None):
     try:
         header = next(reader)
         columns = _header_columns(header)
+        if on_header:
+            on_header([cell.strip().strip("\ufeff") for cell in header])
         vin_at = columns["vin"]
         odo_at, unit_at, make_at = columns.get("odometer"), columns.get("odometer_unit"), columns.get("make")
         rows = 0
@@ -170,6 +174,7 @@ def read_entries(binary, delimiter=None):
                 odometer_unit=row[unit_at] if unit_at is not None and unit_at < n else "",
                 make_name=(row[make_at].strip() if make_at is not None and make_at < n else ""),
                 line=start,
+                row=row,
             )
     except _NotUtf8 as error:
         raise ImportRefused(

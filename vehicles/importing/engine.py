@@ -15,8 +15,11 @@ vehicles, their history rows, the revival of deleted ones, the count deltas and 
 go through `machine.Uploads`; this module validates, classifies and reports.
 """
 
+import difflib
 import functools
 import json
+import re
+import unicodedata
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -58,6 +61,17 @@ class Outcome:
         "invalid": "Invalid",
     }
 
+    @classmethod
+    def label(cls, outcome, status=""):
+        """The report's words for a row: the summary's label, and the status for a row added into Error or
+        Incomplete (a warning: "Added as Error")."""
+        label = cls.LABELS.get(outcome, outcome)
+        return f"{label} as {Status(status).label}" if status else label
+
+
+# Rows added with these statuses are listed among the report's problem rows, as warnings with their reason.
+WARNING_STATUSES = (Status.ERROR, Status.INCOMPLETE)
+
 
 @dataclass
 class Entry:
@@ -73,6 +87,7 @@ class Entry:
     odometer_unit: str = "km"
     make_name: str = ""
     line: int | None = None
+    row: list | None = None  # the CSV row's cells as given (kept with a problem row, so it can be uploaded again)
 
 
 @dataclass
@@ -160,7 +175,8 @@ class ImportRun:
     """One import into one workspace. `run(entries)` returns the summary (counts per outcome and status).
 
     on_results(list of Result) receives each batch's results in order (add_vehicles keeps them);
-    on_problems(list of (line, value, outcome, reason)) each batch's problem rows;
+    on_problems(list of (line, value, outcome, status, reason, row)) each batch's problem rows: rows not added
+    (status "") and rows added into Error or Incomplete (warnings; status says which), `row` the entry's cells;
     on_progress(rows handled so far) is called after each batch (inside the transaction);
     before_commit(summary) runs last inside the transaction (the import job records its outcome there, so
     that the job says "completed" exactly when the vehicles are there).
@@ -181,6 +197,8 @@ class ImportRun:
     def run(self, entries):
         self.now = timezone.now()
         self.makes = {}  # VIN prefix or named make (lower case) -> make id, None (not found) or an error
+        self.make_names = {}  # make id -> name, for the reasons of rows added as Incomplete
+        self.known_makes = None  # MakeNames of every maker and Make row (a `make` column's names), when first needed
         # What this run wrote, to tell a VIN repeated in the input from one that was here before without
         # keeping every VIN in memory (a million rows): the ids of the new vehicles (ascending) and their
         # lines, and the ids of the revived and duplicate vehicles with theirs.
@@ -230,7 +248,7 @@ class ImportRun:
 
         def problem(index, entry, value, outcome, reason, vehicle_id=None):
             outcomes[outcome] += 1
-            problems.append((entry.line or 0, value[:PROBLEM_VALUE_MAX], outcome, reason))
+            problems.append((entry.line or 0, value[:PROBLEM_VALUE_MAX], outcome, "", reason, _cells(entry)))
             if results is not None:
                 results[index] = Result(entry, outcome, reason=reason, vehicle_id=vehicle_id)
 
@@ -279,9 +297,14 @@ class ImportRun:
         self.new_lines.extend(c[0].line or 0 for c in new)
 
         for outcome, written in ((Outcome.ADDED, zip(new_ids, new, strict=True)), (Outcome.READDED, revived)):
-            for pk, (entry, _vin, _odometer, _unit, _make_id, status, index, _error) in written:
+            for pk, (entry, vin, _odometer, _unit, make_id, status, index, error) in written:
                 outcomes[outcome] += 1
                 statuses[status] += 1
+                if status in WARNING_STATUSES:
+                    reason = error if status == Status.ERROR else self._not_activated(make_id)
+                    # No cells: the problem CSV (rows to upload again) leaves warnings out, and a file of a million
+                    # Incomplete VINs should not store a million copies of its rows.
+                    problems.append((entry.line or 0, vin, outcome, status, reason, []))
                 if results is not None:
                     results[index] = Result(entry, outcome, status=status, vehicle_id=pk)
 
@@ -321,32 +344,112 @@ class ImportRun:
         key = named.strip().lower() if named else vin[:3]
         if key in self.makes:
             return self.makes[key]
-        name, reason = make_of(vin, named)
+        if named and self.known_makes is None:
+            self.known_makes = known_make_names()
+        name, reason = make_of(vin, named, self.known_makes)
         if name is None:
             self.makes[key] = reason if named else None
-        else:
-            self.makes[key] = _get_or_create_make(name).pk
+            return self.makes[key]
+        make = _get_or_create_make(name)
+        self.makes[key] = make.pk
+        self.make_names[make.pk] = make.name
         return self.makes[key]
 
+    def _not_activated(self, make_id):
+        name = self.make_names.get(make_id) or Make.objects.filter(pk=make_id).values_list("name", flat=True).first()
+        self.make_names[make_id] = name
+        return (
+            f"Make {name} is not activated for this workspace: the VIN waits as Incomplete until its activation "
+            f"is completed (Makes page)."
+        )
 
-def make_of(vin, named=""):
+
+def _cells(entry):
+    """The entry's row as given (each cell cut to PROBLEM_VALUE_MAX), or its fields when it came from no file."""
+    if entry.row is not None:
+        return [str(cell)[:PROBLEM_VALUE_MAX] for cell in entry.row]
+    return []
+
+
+# --- a `make` column's name, matched to the maker list ----------------------------------------------------------
+# Words a person adds to or leaves off a maker's name ("Porsche" for vininfo's "Porsche car", "BMW AG" for "BMW").
+TRAILING_WORDS = frozenset(
+    "car cars ag gmbh inc ltd limited co corp corporation company motor motors automobile automobiles spa sa "
+    "llc plc".split()
+)
+
+
+def make_key(name):
+    """A make name reduced for matching: accents and case dropped, punctuation as spaces, the trailing words of
+    TRAILING_WORDS removed (however many), spaces collapsed. "Porsche car" and "PORSCHE" both give "porsche"."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    while len(words) > 1 and words[-1] in TRAILING_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
+class MakeNames:
+    """The one rule for a `make` column (CSV, API, form): a name is matched to the known makers' names
+
+    1. exactly, without regard to case ("bmw" → "BMW");
+    2. else by its key (make_key: accents, case, punctuation and trailing words like "car", "AG" ignored) when
+       exactly one known name has that key ("Porsche" → "Porsche car"); several known names with one key are
+       ambiguous unless exactly one of them is already a make of the platform;
+    3. else it is not found, and the reason proposes the nearest names (difflib) — "did you mean …?".
+    """
+
+    def __init__(self, names, existing=()):
+        self.exact = {}
+        self.by_key = {}
+        for name in names:
+            self.exact.setdefault(name.lower(), name)
+            self.by_key.setdefault(make_key(name), set()).add(name)
+        self.existing = {name.lower() for name in existing}
+
+    def match(self, given):
+        """(name, "") or (None, the reason it is not found)."""
+        given = given.strip()
+        if given.lower() in self.exact:
+            return self.exact[given.lower()], ""
+        key = make_key(given)
+        found = sorted(self.by_key.get(key, ()))
+        if len(found) > 1:
+            platform = [name for name in found if name.lower() in self.existing]
+            if len(platform) == 1:
+                return platform[0], ""
+            return None, f"Make not found: {given!r} could be {_either(found)}; write the maker's name as listed"
+        if found:
+            return found[0], ""
+        near = difflib.get_close_matches(key, list(self.by_key), n=3, cutoff=0.75)
+        names = [sorted(self.by_key[k])[0] for k in near]
+        reason = f"Make not found: {given!r} is not the name of a known maker"
+        return None, reason + (f"; did you mean {_either(names)}?" if names else "")
+
+
+def _either(names):
+    quoted = [repr(name) for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def make_of(vin, named="", names=None):
     """(the make's name, "") of a valid VIN and its optional `make` cell, or (None, why no make can be found).
 
     The engine's rule for an entry's make, read-only (the eligibility check asks it too): a named make is matched
-    without regard to case against the makes there are, then against every maker vininfo knows; without a name,
-    the maker behind the VIN's first characters.
+    by `MakeNames` (forgiving, docs/upload.md) against the makes there are and every maker vininfo knows (`names`,
+    from `known_make_names()`, built once per import or check); without a name, the maker behind the VIN's first
+    characters.
     """
     if named:
-        name = named.strip()
-        make = Make.objects.filter(name__iexact=name).first()
-        if make is not None:
-            return make.name, ""
-        known = maker_names().get(name.lower())
-        if known is None:
-            return None, f"Make not found: {name!r} is not the name of a known maker"
-        return known, ""
+        return (names or known_make_names()).match(named)
     name = make_name_for_vin(vin)
     return (name, "") if name else (None, MAKE_NOT_FOUND)
+
+
+def known_make_names():
+    """The names a `make` cell is matched against: the platform's makes and every maker vininfo knows."""
+    platform = list(Make.objects.values_list("name", flat=True))
+    return MakeNames([*maker_names().values(), *platform], existing=platform)
 
 
 @functools.cache

@@ -10,6 +10,7 @@ heartbeat: older than IMPORT_STALL_SECONDS (30 s), the job is "stalled". The tas
 """
 
 import os
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -88,7 +89,12 @@ def import_file(job, binary, by, *, on_progress=None):
     Raises ImportRefused (nothing added) or AlreadyCompleted (another run finished this job first).
     """
     delimiter = check_file(binary)
-    return import_entries(job, read_entries(binary, delimiter), by, on_progress=on_progress)
+
+    def header(cells):
+        job.columns = cells
+        ImportJob.objects.filter(pk=job.pk).update(columns=cells)
+
+    return import_entries(job, read_entries(binary, delimiter, on_header=header), by, on_progress=on_progress)
 
 
 def import_entries(job, entries, by, *, on_progress=None):
@@ -97,9 +103,17 @@ def import_entries(job, entries, by, *, on_progress=None):
     run = ImportRun(job.workspace, by)
     job_id = ImportProblem._meta.get_field("job").target_field.get_db_prep_value(job.pk, connection)
 
+    row_field = ImportProblem._meta.get_field("row")
+    no_cells = row_field.get_db_prep_save([], connection)
+
     def problems(rows):
         bulk.insert_rows(
-            ImportProblem, ["job_id", "line", "vin", "outcome", "reason"], [(job_id, *row) for row in rows]
+            ImportProblem,
+            ["job_id", "line", "vin", "outcome", "status", "reason", "row"],
+            [
+                (job_id, *row[:5], row_field.get_db_prep_save(row[5], connection) if row[5] else no_cells)
+                for row in rows
+            ],
         )
 
     def before_commit(summary):
@@ -255,6 +269,31 @@ def mark_queued(job):
 
 def problem_counts(job):
     return {name: job.counts.get("outcomes", {}).get(name, 0) for name in Outcome.PROBLEMS}
+
+
+def problem_csv_name(job):
+    """The problem CSV's file name: the uploaded file's name and the import's date (`fleet-2026-12-03-problems.csv`)."""
+    stem = Path(job.filename or job.source).stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "import"
+    return f"{stem[:80]}-{timezone.localdate(job.created_at):%Y-%m-%d}-problems.csv"
+
+
+def problem_csv(job):
+    """(header, rows) of the rows to fix and upload again: every row that was not added, with all the columns of
+    the uploaded file as given, plus `line` first and `reason` last. Rows that were added (warnings: Error,
+    Incomplete) are in the workspace already — uploading them again would only report duplicates — so they are
+    listed on the report's page, not here."""
+    columns = list(job.columns) or ["vin"]
+    header = ["line", *columns, "reason"]
+    width = len(columns)
+
+    def rows():
+        for problem in job.problems.filter(status="").order_by("line", "id").iterator(chunk_size=5000):
+            cells = list(problem.row) or [problem.vin]
+            cells = (cells + [""] * width)[:width]  # cells beyond the header were ignored by the import
+            yield [problem.line, *cells, problem.reason]
+
+    return header, rows()
 
 
 def summary_lines(summary):

@@ -12,7 +12,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
-from vehicles.status.machine import manager_actions_for
+from vehicles.status.machine import TRANSITIONS, manager_actions_for
 
 register = template.Library()
 
@@ -50,6 +50,40 @@ def row_menu(context, vehicle):
         for event in actions
     )
     return mark_safe(MENU.format(pk=pk, vin=vin, items=items))
+
+
+PAGE_ACTION = (
+    '<form method="get" action="{url}" hx-get="{url}" hx-target="#dialog-slot" hx-swap="innerHTML">'
+    '<input type="hidden" name="next" value="{next}">'
+    '<button type="submit" class="button {style}" id="page-action-{action}" data-invoker="page-action-{action}">'
+    "{label}</button></form>"
+)
+
+
+@register.simple_tag(takes_context=True)
+def page_actions(context, vehicle):
+    """The vehicle page's actions as visible buttons (`Disable`, `Enable`, `Delete`: those the status machine
+    allows), in a group named `Actions for <VIN>`; nothing for viewers or when the status allows none. Each is a
+    GET form to the confirmation page (the road without JavaScript), which HTMX fetches into the dialog slot."""
+    if not context.get("can_manage"):
+        return ""
+    actions = manager_actions_for(vehicle.status)
+    if not actions:
+        return ""
+    base = f"{context['list_url']}{vehicle.vin}/"
+    buttons = "".join(
+        PAGE_ACTION.format(
+            url=escape(f"{base}{event.value}/confirm/"),
+            next=escape(context["here"]),
+            style="button-danger" if TRANSITIONS[event].destructive else "button-secondary",
+            action=event.value,
+            label=escape(event.label),
+        )
+        for event in actions
+    )
+    return mark_safe(
+        f'<div class="page-actions" role="group" aria-label="Actions for {escape(vehicle.vin)}">{buttons}</div>'
+    )
 
 
 @register.filter(is_safe=True)

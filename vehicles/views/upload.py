@@ -21,7 +21,7 @@ from vehicles import spreadsheet
 from vehicles.choices import Status
 from vehicles.importing import jobs
 from vehicles.importing.csvfile import check_file, check_size, count_rows, human_size
-from vehicles.importing.engine import Entry, ImportRefused, Outcome, add_vehicles
+from vehicles.importing.engine import WARNING_STATUSES, Entry, ImportRefused, Outcome, add_vehicles
 from vehicles.models import ImportJob
 from vehicles.status.machine import By
 from vehicles.tasks import imports
@@ -174,9 +174,13 @@ def _job_context(workspace, membership, job, page_number=None):
         statuses = job.counts.get("statuses", {})
         context["outcome_rows"] = [(Outcome.LABELS[name], name, outcomes.get(name, 0)) for name in Outcome.ALL]
         context["status_rows"] = [(label, value, statuses.get(value, 0)) for value, label in Status.choices]
-        context["problem_total"] = sum(outcomes.get(name, 0) for name in Outcome.PROBLEMS)
+        context["not_added"] = sum(outcomes.get(name, 0) for name in Outcome.PROBLEMS)
+        context["warnings"] = sum(statuses.get(status, 0) for status in WARNING_STATUSES)
+        context["problem_total"] = context["not_added"] + context["warnings"]
         paginator = Paginator(job.problems.all(), PROBLEMS_PER_PAGE)
         context["problems"] = paginator.get_page(page_number)
+        for problem in context["problems"]:
+            problem.label = Outcome.label(problem.outcome, problem.status)
     return context
 
 
@@ -196,11 +200,8 @@ def import_detail(request, slug, job_id):
 def import_problems_csv(request, slug, job_id):
     workspace, _ = get_workspace_for(request.user, slug)
     job = get_object_or_404(ImportJob, pk=job_id, workspace=workspace)
-    rows = (
-        (problem.line, problem.vin, problem.outcome, problem.reason)
-        for problem in job.problems.order_by("line", "id").iterator(chunk_size=5000)
-    )
-    return spreadsheet.csv_response(["line", "value", "outcome", "reason"], rows, f"import-{job.pk}-problems.csv")
+    header, rows = jobs.problem_csv(job)
+    return spreadsheet.csv_response(header, rows, jobs.problem_csv_name(job))
 
 
 @login_required

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from vehicles.importing import jobs
+from vehicles.importing.engine import Outcome
 from vehicles.management.commands._helpers import workspace_by_slug
 from vehicles.models import ImportJob
 
@@ -60,7 +61,8 @@ class Command(BaseCommand):
         if count:
             self.stdout.write(f"Problem rows ({count:,}):")
             for problem in shown:
-                self.stdout.write(f"  line {problem.line}: {problem.vin!r}: {problem.reason}")
+                label = Outcome.label(problem.outcome, problem.status)  # the report's words
+                self.stdout.write(f"  line {problem.line}: {problem.vin!r}: {label}: {problem.reason}")
             if problems >= 0 and count > problems:
                 self.stdout.write(f"  … and {count - problems:,} more (see the import's page, or --problems -1)")
         self.stdout.write(self.style.SUCCESS(f"Import {job.pk} completed."))
