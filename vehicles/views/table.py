@@ -27,7 +27,7 @@ from fleet.models import Make
 from vehicles.choices import STATUS_COLOURS, Event, Status
 from vehicles.filters import VehicleFilterSet, filter_errors
 from vehicles.models import Vehicle, VehicleCount
-from vehicles.status import machine
+from vehicles.status import machine, waiting
 from vehicles.status.counts import status_counts
 from vehicles.status.machine import By, TransitionNotAllowed
 from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
@@ -64,7 +64,7 @@ def status_links(query, workspace, counts, current):
     """The counts at the top of the table, each a link that filters by its status (the query's other filters
     kept)."""
     params = query.copy()
-    for name in ("status", "page"):
+    for name in ("status", "page", "stuck"):
         params.pop(name, None)
     links = [{"label": "All", "status": "", "count": sum(counts.values()), "query": params.urlencode()}]
     for status in Status:
@@ -79,13 +79,27 @@ def status_links(query, workspace, counts, current):
             }
         )
     for link in links:
-        link["current"] = link["status"] == (current or "")
+        link["current"] = link["status"] == (current or "") and query.get("stuck") != "1"
+    # The stuck vehicles (vehicles.status.waiting), counted up to a cap: a link to `?stuck=1`.
+    params.pop("status", None)
+    params["stuck"] = "1"
+    stuck = waiting.stuck_count(workspace)
+    links.append(
+        {
+            "label": "stuck",
+            "stuck": True,
+            "count": min(stuck, waiting.STUCK_COUNT_CAP),
+            "more": stuck > waiting.STUCK_COUNT_CAP,
+            "query": params.urlencode(),
+            "current": query.get("stuck") == "1",
+        }
+    )
     return links
 
 
 def _kept_total(workspace, data, counts):
     """The number of vehicles the filters select, from the kept counts; None when they cannot tell."""
-    if data.get("vin") or data.get("updated_since"):
+    if data.get("vin") or data.get("updated_since") or data.get("stuck") == "1":
         return None
     status, make_name = data.get("status"), data.get("make")
     if not make_name:
@@ -146,7 +160,7 @@ def table_context(request, workspace, membership):
         "table": table,
         "paginator": paginator,
         "page": page,
-        "vehicles": page.object_list,
+        "vehicles": waiting.annotate(page.object_list),
         "status_links": status_links(request.GET, workspace, counts, data.get("status")),
         "query_without_page": params.urlencode(),
         **_places(workspace, request.get_full_path()),
@@ -157,6 +171,7 @@ def _places(workspace, here):
     """The URLs a table or row needs: the table's, where to come back to, and that as a `next` parameter."""
     return {
         "list_url": reverse("vehicles:list", args=[workspace.slug]),
+        "makes_url": reverse("vehicles:makes", args=[workspace.slug]),
         "here": here,
         "next_query": urlencode({"next": here}),
     }
@@ -188,7 +203,8 @@ def vehicle_list(request, slug):
 def vehicle_detail(request, slug, vin):
     workspace, membership = get_workspace_for(request.user, slug)
     vehicle = get_object_or_404(Vehicle.objects.select_related("make"), workspace=workspace, vin=vin)
-    history = vehicle.history.all()
+    history = list(vehicle.history.all())
+    waiting.annotate([vehicle])
     return render(
         request,
         "vehicles/detail.html",
@@ -198,6 +214,7 @@ def vehicle_detail(request, slug, vin):
             "can_manage": membership.can_manage,
             "vehicle": vehicle,
             "history": history,
+            "timeline": waiting.timeline(vehicle, history),
             "data": vehicle_data(vehicle, workspace),
             **_places(workspace, request.get_full_path()),
             **live_context(workspace),
@@ -283,6 +300,8 @@ def vehicle_action(request, slug, vin, action):
                 return HttpResponseRedirect(_safe_next(request, list_url))
             return render(request, "vehicles/confirm_page.html", context, status=409)
         # The dialog says so, the row shows the current status, the counts catch up.
+        if vehicle is not None:
+            waiting.annotate([vehicle])
         context = _confirm_context(request, workspace, vehicle or Vehicle(vin=vin), event, refused)
         context.update({"can_manage": membership.can_manage, "oob": True, **_places(workspace, context["next"])})
         if vehicle is None:
@@ -305,6 +324,7 @@ def vehicle_action(request, slug, vin, action):
     if (request.htmx.current_url_abs_path or "").split("?")[0] == detail_url:
         # Acting from the vehicle page: show it again (or the table, when the vehicle is gone).
         return HttpResponseClientRedirect(list_url) if vehicle.is_deleted else HttpResponseClientRefresh()
+    waiting.annotate([vehicle])
     context = {
         "workspace": workspace,
         "vehicle": vehicle,
