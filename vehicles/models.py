@@ -81,10 +81,12 @@ class Vehicle(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="vehicle_ws_last_change",
             ),
+            # `make` last: the stuck condition (vehicles/status/waiting.py: Pending, changed before its make's
+            # cutoff) is decided from the index alone, without reading the rows it skips.
             models.Index(
-                fields=["workspace", "status", "-status_changed_at", "-id"],
+                fields=["workspace", "status", "-status_changed_at", "-id", "make"],
                 condition=Q(deleted_at__isnull=True),
-                name="vehicle_ws_status_change",
+                name="vehicle_ws_status_change_make",
             ),
             models.Index(
                 fields=["workspace", "make", "status"],

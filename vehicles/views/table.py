@@ -143,7 +143,9 @@ def table_context(request, workspace, membership):
 
     table = VehicleTable(queryset)
     RequestConfig(request, paginate=False).configure(table)
-    paginator = VehiclePaginator(table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts))
+    # The stuck filter's total is counted as its "N stuck" link is: up to STUCK_COUNT_CAP.
+    cap = waiting.STUCK_COUNT_CAP if data.get("stuck") == "1" else None
+    paginator = VehiclePaginator(table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts), cap=cap)
     page = paginator.get_page(request.GET.get("page"))
 
     params = request.GET.copy()
