@@ -236,3 +236,16 @@ def test_the_makes_page_ignores_a_make_it_does_not_show(client, viewer, workspac
     response = client.get(reverse("vehicles:makes", args=[workspace.slug]) + "?make=Nope")
     assert response.status_code == 200 and 'class="selected"' not in response.content.decode()
     assert Vehicle.objects.get().status == Status.INCOMPLETE
+
+
+def test_the_row_an_action_answers_says_what_it_now_waits_for(client, manager, workspace, make_vehicle):
+    vehicle = make_vehicle(Status.DISABLED)
+    client.force_login(manager)
+    response = client.post(
+        reverse("vehicles:action", args=[workspace.slug, vehicle.vin, "enable"]),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{table_url(workspace)}",
+    )
+    assert response.status_code == 200
+    assert "Waiting for both approvals" in row_of(response.content.decode(), vehicle)
+    assert Vehicle.objects.get(pk=vehicle.pk).status == Status.PENDING
