@@ -307,7 +307,7 @@ WORKER_RETRY_TASKS = env_list(
     # The webhook dispatcher leases each endpoint before sending and sends only what is still pending.
     "vehicles.tasks.imports.import_vins_file,vehicles.tasks.readings.fetch_readings,"
     "vehicles.tasks.approvals.start_approvals,vehicles.tasks.approvals.request_enablement,"
-    "events.tasks.deliver_webhooks",
+    "events.tasks.deliver_webhooks,vehicles.tasks.medians.refresh_pending_medians",
 )
 
 # --- Product settings ---
@@ -447,6 +447,14 @@ PROVIDER_RESUME_AFTER_SECONDS = env_int("PROVIDER_RESUME_AFTER_SECONDS", 3600)  
 READING_MAX_AGE_SECONDS = env_int("READING_MAX_AGE_SECONDS", 300)  # older: fetched again from the provider
 READING_FETCH_TIMEOUT_SECONDS = env_int("READING_FETCH_TIMEOUT_SECONDS", 5)  # within a page or API request
 READING_POLL_INTERVAL_SECONDS = env_int("READING_POLL_INTERVAL_SECONDS", 900)  # the worker's periodic fetch
+# What a VIN waits for (vehicles/status/waiting.py): a make's usual Pending time is the median Pending → Enabled
+# over the last PENDING_MEDIAN_DAYS, used from PENDING_MEDIAN_MIN_CASES cases; a VIN Pending for longer than three
+# times it (or than PENDING_STUCK_AFTER_HOURS where the make has no usable median) is Stuck. The worker refreshes
+# the medians every PENDING_MEDIAN_REFRESH_SECONDS.
+PENDING_STUCK_AFTER_HOURS = env_int("PENDING_STUCK_AFTER_HOURS", 48)
+PENDING_MEDIAN_DAYS = env_int("PENDING_MEDIAN_DAYS", 30)
+PENDING_MEDIAN_MIN_CASES = env_int("PENDING_MEDIAN_MIN_CASES", 5)
+PENDING_MEDIAN_REFRESH_SECONDS = env_int("PENDING_MEDIAN_REFRESH_SECONDS", 3600)
 # An import that wrote at least this many vehicles refreshes the vehicles table's statistics after its commit.
 IMPORT_ANALYZE_AFTER_ROWS = env_int("IMPORT_ANALYZE_AFTER_ROWS", 10_000)
 

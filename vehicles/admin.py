@@ -9,7 +9,7 @@ from fleet.paginators import CappedCountPaginator
 from vehicles.choices import Event, Party
 from vehicles.filters import vin_prefix
 from vehicles.models import ImportJob, Reading, StatusChange, Vehicle
-from vehicles.status import machine
+from vehicles.status import machine, waiting
 from vehicles.status.machine import By, activate_make, refused_reason
 from vehicles.tasks.approvals import approve_pending_automatically
 
@@ -42,10 +42,24 @@ def _report(modeladmin, request, queryset, changed_ids, event, done):
         modeladmin.message_user(request, f"{total} VIN(s) refused: {lines}{more}", messages.ERROR)
 
 
+class StuckFilter(admin.SimpleListFilter):
+    """Pending for longer than their make allows (vehicles.status.waiting): select them all and approve or refuse
+    them with the actions below."""
+
+    title = "stuck"
+    parameter_name = "stuck"
+
+    def lookups(self, request, model_admin):
+        return [("1", "Stuck (Pending much longer than usual)")]
+
+    def queryset(self, request, queryset):
+        return waiting.stuck(queryset) if self.value() == "1" else queryset
+
+
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
     list_display = ["vin", "workspace", "make", "status", "error_reason", "status_changed_at"]
-    list_filter = ["status", "workspace", "make"]
+    list_filter = [StuckFilter, "status", "workspace", "make"]
     search_fields = ["vin"]  # a VIN prefix, on the VIN index (get_search_results)
     list_select_related = ["workspace", "make"]
     show_full_result_count = False

@@ -12,6 +12,7 @@ from django_filters.fields import IsoDateTimeField
 
 from vehicles.choices import Status
 from vehicles.models import Vehicle
+from vehicles.status import waiting
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -50,10 +51,17 @@ class VehicleFilterSet(django_filters.FilterSet):
     make = django_filters.CharFilter(field_name="make__name", lookup_expr="iexact", label="Make")
     vin = django_filters.CharFilter(method="filter_vin_prefix", label="VIN starts with")
     updated_since = UtcDateTimeFilter(field_name="status_changed_at", lookup_expr="gte", label="Changed since")
+    stuck = django_filters.ChoiceFilter(
+        choices=[("1", "Stuck only"), ("0", "Stuck or not")], method="filter_stuck", label="Stuck"
+    )
 
     class Meta:
         model = Vehicle
-        fields = ["status", "make", "vin", "updated_since"]
+        fields = ["status", "make", "vin", "updated_since", "stuck"]
+
+    def filter_stuck(self, queryset, name, value):
+        """Pending for longer than their make allows (vehicles.status.waiting, where the rule lives)."""
+        return waiting.stuck(queryset) if value == "1" else queryset
 
     def filter_vin_prefix(self, queryset, name, value):
         """VINs are stored trimmed and upper-cased; a search is normalised the same way.

@@ -81,10 +81,12 @@ class Vehicle(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="vehicle_ws_last_change",
             ),
+            # `make` last: the stuck condition (vehicles/status/waiting.py: Pending, changed before its make's
+            # cutoff) is decided from the index alone, without reading the rows it skips.
             models.Index(
-                fields=["workspace", "status", "-status_changed_at", "-id"],
+                fields=["workspace", "status", "-status_changed_at", "-id", "make"],
                 condition=Q(deleted_at__isnull=True),
-                name="vehicle_ws_status_change",
+                name="vehicle_ws_status_change_make",
             ),
             models.Index(
                 fields=["workspace", "make", "status"],
@@ -135,7 +137,12 @@ class StatusChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["vehicle", "-at", "-id"], name="history_vehicle_at")]
+        indexes = [
+            models.Index(fields=["vehicle", "-at", "-id"], name="history_vehicle_at"),
+            # The changes into Enabled by time, for the makes' usual Pending time (vehicles/status/waiting.py): a
+            # partial index, so uploads (whose rows go to Pending, Incomplete or Error) never write to it.
+            models.Index(fields=["at"], condition=Q(to_status=Status.ENABLED), name="history_enabled_at"),
+        ]
 
     def __str__(self):
         return f"{self.vehicle_id}: {self.from_status or '—'} → {self.to_status}"
@@ -159,6 +166,22 @@ class VehicleCount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "make_key", "status"], name="one_count_per_key")]
+
+
+class MakePendingMedian(models.Model):
+    """How long a make's VINs usually stay Pending: the median time from entering Pending to Enabled over the last
+    PENDING_MEDIAN_DAYS, from the status history. Rewritten as a whole by `vehicles.status.waiting.refresh_medians`
+    (the worker's periodic task, `manage.py refresh_pending_medians`, seed_demo); read, never computed, by pages
+    and the API. A make with no case in the window has no row; one with fewer than PENDING_MEDIAN_MIN_CASES has a
+    row that is not used."""
+
+    make = models.OneToOneField(Make, on_delete=models.CASCADE, primary_key=True, related_name="pending_median")
+    median_seconds = models.FloatField()
+    cases = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.make_id}: {self.median_seconds:.0f} s over {self.cases} cases"
 
 
 class Reading(models.Model):

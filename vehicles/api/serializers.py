@@ -11,6 +11,7 @@ from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from vehicles.api.errors import ERROR_CODES
 from vehicles.choices import DELETED, V1_STATUS, OdometerUnit, Status
+from vehicles.status import waiting
 from vehicles.vins import ODOMETER_MAX, VIN_PATTERN
 
 VERSIONS = ("v1", "v2")
@@ -336,8 +337,36 @@ def _build(version):
             detailed_status = serializers.ChoiceField(
                 choices=Status.values, source="status", help_text="The new status, lower case."
             )
+        else:  # What it waits for (vehicles/status/waiting.py): v2 only.
+            waiting_for = serializers.ChoiceField(
+                choices=waiting.WAITING_FOR,
+                allow_null=True,
+                source="waiting.waiting_for",
+                help_text="What the vehicle waits for: make_activation (Incomplete); platform_approval, "
+                "provider_approval or both_approvals (Pending: the approvals of the current round not yet "
+                "recorded); manager (Disabled, Error); null when Enabled.",
+            )
+            next_step = serializers.CharField(
+                allow_null=True, source="waiting.next_step", help_text="What to do next, a sentence; null when Enabled."
+            )
+            stuck = serializers.BooleanField(
+                source="waiting.stuck",
+                help_text="Pending for longer than three times its make's usual time (or than "
+                "PENDING_STUCK_AFTER_HOURS, 48 by default, when the make has no usual time).",
+            )
+            pending_since = serializers.DateTimeField(
+                allow_null=True, source="waiting.since", help_text="Pending: since when; null otherwise."
+            )
+            usual_pending_seconds = serializers.IntegerField(
+                allow_null=True,
+                source="waiting.usual_whole_seconds",
+                help_text="Pending: the make's usual time from Pending to Enabled (the median over the last 30 "
+                "days, from at least 5 cases), in seconds; null otherwise or when there are fewer cases.",
+            )
 
         def to_representation(self, vehicle):
+            if version != "v1" and not hasattr(vehicle, "waiting"):
+                waiting.annotate([vehicle])  # the views annotate a whole page at once (one query)
             data = super().to_representation(vehicle)
             data["status"] = speak(vehicle.status, version)
             data["error_reason"] = vehicle.error_reason or None if vehicle.status == Status.ERROR else None

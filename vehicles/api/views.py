@@ -28,7 +28,7 @@ from vehicles.filters import VehicleFilterSet
 from vehicles.importing.engine import Entry, Outcome, add_vehicles
 from vehicles.models import StatusReport, Vehicle
 from vehicles.readings import gate
-from vehicles.status import machine
+from vehicles.status import machine, waiting
 from vehicles.tasks.reports import build_status_report
 from vehicles.vins import VIN_PATTERN, InvalidVin, normalise_vin, parse_odometer, validate_vin
 
@@ -194,6 +194,8 @@ def filter_vehicles(queryset, params, version):
     if "updated_since" in params:  # present but empty is a mistake too: the schema says date-time
         params["updated_since"] = _parse_instant("updated_since", params["updated_since"]).isoformat()
     statuses = None
+    if version == "v1":
+        params.pop("stuck", None)  # v2 only: v1 stays as it was (unknown parameters are ignored)
     if version != "v1" and params.get("status", None) == "":  # present but empty: the schema lists the values
         raise ApiError(400, "invalid_parameter", f"status must be one of {', '.join(Status.values)}")
     if version == "v1" and "status" in params:  # present but empty is a mistake: the schema lists the values
@@ -262,6 +264,8 @@ class VehicleCollectionView(ApiView):
         )
         pages = KeysetPagination(VEHICLE_ORDER)
         page = pages.paginate_queryset(queryset, request, view=self)
+        if self.api_version != "v1":
+            page = waiting.annotate(page)  # what each waits for: one query for the page
         answer = {"vehicles": page, "next": pages.next_link(request)}
         return Response(self.ser.VehicleList(answer).data)
 
@@ -533,6 +537,19 @@ def _schema_decorators(view, version):
                     OpenApiParameter("vin", OpenApiTypes.STR, description="VINs starting with this."),
                     OpenApiParameter(
                         "updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."
+                    ),
+                    *(
+                        []
+                        if version == "v1"
+                        else [
+                            OpenApiParameter(
+                                "stuck",
+                                OpenApiTypes.STR,
+                                enum=["1", "0"],
+                                description="1: only the stuck vehicles (Pending much longer than their make "
+                                "usually takes; see `stuck`).",
+                            )
+                        ]
                     ),
                     PageQuerySerializer,
                 ],

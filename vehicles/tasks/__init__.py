@@ -2,6 +2,7 @@
 
 - `approvals`: the approval chain (automatic platform approval, the providers' answers) and withdrawals;
 - `readings`: fresh readings for newly Enabled VINs, and the periodic poll;
+- `medians`: the makes' usual Pending times (what a VIN waits for, stuck VINs), refreshed periodically;
 - `imports`: a CSV file imported in the background;
 - `reports`: asynchronous vehicle-status reports of the API.
 

@@ -1,4 +1,4 @@
-"""Fast pieces of the VIN table's rows: the three-dots menu and the time of the last change.
+"""Fast pieces of the VIN table's rows: the three-dots menu, what the row waits for and the time of the last change.
 
 A page shows 50 rows; written as template code (or with format_html), the menu and Django's `date` filter cost
 about half of the page's time, so these two are built here with plain string formatting. Every value is
@@ -7,6 +7,7 @@ machine (`machine.manager_actions_for`).
 """
 
 from html import escape
+from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -93,3 +94,21 @@ def when(value):
         return "—"
     local = localtime(value)
     return mark_safe(f'<time datetime="{value.isoformat()}">{local.day} {local:%b %Y, %H:%M}</time>')
+
+
+WAITING = '<span class="waiting{stuck}">{text}</span>'
+WAITING_LINK = '<span class="waiting"><a href="{url}">{text}</a></span>'
+
+
+@register.simple_tag(takes_context=True)
+def waiting_phrase(context, vehicle):
+    """The short phrase under the row's badge (vehicles/status/waiting.py, set on the row by its view as
+    `vehicle.waiting`); an Incomplete row's links to the Makes page with its make preselected (`?make=`)."""
+    waiting = getattr(vehicle, "waiting", None)
+    text = waiting.phrase if waiting is not None else ""
+    if not text:
+        return ""
+    if waiting.waiting_for == "make_activation" and vehicle.make_id and context.get("makes_url"):
+        url = f"{context['makes_url']}?make={quote(vehicle.make.name)}"
+        return mark_safe(WAITING_LINK.format(url=escape(url), text=escape(text)))
+    return mark_safe(WAITING.format(stuck=" waiting-stuck" if waiting.stuck else "", text=escape(text)))

@@ -17,6 +17,7 @@ from events.models import Event, EventType
 from fleet.access import get_workspace_for
 from vehicles.choices import DELETED, Status
 from vehicles.models import Vehicle
+from vehicles.status import waiting
 from vehicles.status.counts import status_counts
 from vehicles.views.table import VEHICLES_CHANGED, _places, _safe_next, live_cursor, status_links
 
@@ -113,7 +114,7 @@ def live(request, slug):
 
     changed = _changed_vins(new)
     shown = Vehicle.all_objects.filter(workspace=workspace, pk__in=rows, vin__in=list(changed)).select_related("make")
-    vehicles = sorted(shown, key=lambda v: rows.index(v.pk))
+    vehicles = waiting.annotate(sorted(shown, key=lambda v: rows.index(v.pk)))
     query = request.GET.copy()
     for name in LIVE_PARAMS:
         query.pop(name, None)

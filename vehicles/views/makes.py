@@ -80,9 +80,16 @@ def make_rows(workspace):
     return rows, sum(unknown.values()) if unknown else 0
 
 
+def _preselected(request, rows):
+    """The make named by `?make=` (without regard to case; linked from an Incomplete VIN), if it is on the page."""
+    name = request.GET.get("make", "").strip().lower()
+    return next((row["make"].pk for row in rows if name and row["make"].name.lower() == name), None)
+
+
 def _page(request, workspace, membership, form=None, form_make_id=None, status=200, message_make_id=None):
     rows, without_make = make_rows(workspace)
     context = {
+        "preselected_make_id": _preselected(request, rows),
         "workspace": workspace,
         "membership": membership,
         "can_manage": membership.can_manage,

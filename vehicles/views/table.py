@@ -28,7 +28,7 @@ from fleet.models import Make
 from vehicles.choices import STATUS_COLOURS, Event, Status
 from vehicles.filters import VehicleFilterSet, filter_errors
 from vehicles.models import Vehicle, VehicleCount
-from vehicles.status import machine
+from vehicles.status import machine, waiting
 from vehicles.status.counts import status_counts
 from vehicles.status.machine import By, TransitionNotAllowed
 from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
@@ -68,7 +68,7 @@ def status_links(query, workspace, counts, current):
     """The counts at the top of the table, each a link that filters by its status (the query's other filters
     kept)."""
     params = query.copy()
-    for name in ("status", "page"):
+    for name in ("status", "page", "stuck"):
         params.pop(name, None)
     links = [{"label": "All", "status": "", "count": sum(counts.values()), "query": params.urlencode()}]
     for status in Status:
@@ -83,13 +83,27 @@ def status_links(query, workspace, counts, current):
             }
         )
     for link in links:
-        link["current"] = link["status"] == (current or "")
+        link["current"] = link["status"] == (current or "") and query.get("stuck") != "1"
+    # The stuck vehicles (vehicles.status.waiting), counted up to a cap: a link to `?stuck=1`.
+    params.pop("status", None)
+    params["stuck"] = "1"
+    stuck = waiting.stuck_count(workspace)
+    links.append(
+        {
+            "label": "stuck",
+            "stuck": True,
+            "count": min(stuck, waiting.STUCK_COUNT_CAP),
+            "more": stuck > waiting.STUCK_COUNT_CAP,
+            "query": params.urlencode(),
+            "current": query.get("stuck") == "1",
+        }
+    )
     return links
 
 
 def _kept_total(workspace, data, counts):
     """The number of vehicles the filters select, from the kept counts; None when they cannot tell."""
-    if data.get("vin") or data.get("updated_since"):
+    if data.get("vin") or data.get("updated_since") or data.get("stuck") == "1":
         return None
     status, make_name = data.get("status"), data.get("make")
     if not make_name:
@@ -133,7 +147,9 @@ def table_context(request, workspace, membership):
 
     table = VehicleTable(queryset)
     RequestConfig(request, paginate=False).configure(table)
-    paginator = VehiclePaginator(table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts))
+    # The stuck filter's total is counted as its "N stuck" link is: up to STUCK_COUNT_CAP.
+    cap = waiting.STUCK_COUNT_CAP if data.get("stuck") == "1" else None
+    paginator = VehiclePaginator(table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts), cap=cap)
     page = paginator.get_page(request.GET.get("page"))
 
     params = request.GET.copy()
@@ -152,7 +168,7 @@ def table_context(request, workspace, membership):
         "table": table,
         "paginator": paginator,
         "page": page,
-        "vehicles": page.object_list,
+        "vehicles": waiting.annotate(page.object_list),
         "status_links": status_links(request.GET, workspace, counts, data.get("status")),
         "query_without_page": params.urlencode(),
         # The bulk bar's "Select all N matching": the selection travels as this filter query.
@@ -165,6 +181,7 @@ def _places(workspace, here):
     """The URLs a table or row needs: the table's, where to come back to, and that as a `next` parameter."""
     return {
         "list_url": reverse("vehicles:list", args=[workspace.slug]),
+        "makes_url": reverse("vehicles:makes", args=[workspace.slug]),
         "here": here,
         "next_query": urlencode({"next": here}),
     }
@@ -196,7 +213,8 @@ def vehicle_list(request, slug):
 def vehicle_detail(request, slug, vin):
     workspace, membership = get_workspace_for(request.user, slug)
     vehicle = get_object_or_404(Vehicle.objects.select_related("make"), workspace=workspace, vin=vin)
-    history = vehicle.history.all()
+    history = list(vehicle.history.all())
+    waiting.annotate([vehicle])
     return render(
         request,
         "vehicles/detail.html",
@@ -206,6 +224,7 @@ def vehicle_detail(request, slug, vin):
             "can_manage": membership.can_manage,
             "vehicle": vehicle,
             "history": history,
+            "timeline": waiting.timeline(vehicle, history),
             "data": vehicle_data(vehicle, workspace),
             **_places(workspace, request.get_full_path()),
             **live_context(workspace),
@@ -293,6 +312,8 @@ def vehicle_action(request, slug, vin, action):
                 return HttpResponseRedirect(_safe_next(request, list_url))
             return render(request, "vehicles/confirm_page.html", context, status=409)
         # The dialog says so, the row shows the current status, the counts catch up.
+        if vehicle is not None:
+            waiting.annotate([vehicle])
         context = _confirm_context(request, workspace, vehicle or Vehicle(vin=vin), event, refused)
         context.update({"can_manage": membership.can_manage, "oob": True, **_places(workspace, context["next"])})
         if vehicle is None:
@@ -319,6 +340,7 @@ def vehicle_action(request, slug, vin, action):
     # The message is shown on the row itself (or where the row was), and read out once (static/fleet/messages.js).
     note = Message(messages.SUCCESS, done if vehicle.is_deleted else f"{past.capitalize()}{now}.")
     note.announce = done
+    waiting.annotate([vehicle])
     context = {
         "workspace": workspace,
         "vehicle": vehicle,

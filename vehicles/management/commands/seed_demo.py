@@ -16,7 +16,7 @@ from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import StatusChange, Vehicle
 from vehicles.providers import provider_for
 from vehicles.readings import fetch
-from vehicles.status import machine
+from vehicles.status import machine, waiting
 from vehicles.status.counts import status_counts
 from vehicles.status.machine import By, activate_make, approve
 from vehicles.tasks import approvals
@@ -43,6 +43,7 @@ class Command(BaseCommand):
                 return
             readings = self._fill(demo, users["admin"])
             self._fill_other(other)
+            waiting.refresh_medians()  # the makes' usual Pending times, from the history just written
         counts = status_counts(demo)
         summary = ", ".join(f"{n} {Status(status).label}" for status, n in counts.items())
         self.stdout.write(
