@@ -206,6 +206,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows_shown(client, manager
     client.force_login(manager)
     add_vehicle(workspace)
     add_vehicle(workspace, new_vin("ZFF"))
+    client.get(table_url(workspace))  # once first: what only a session's first request does is not counted
     with CaptureQueriesContext(connection) as few:
         assert len(client.get(table_url(workspace)).context["vehicles"]) == 2
     for wmi in ["WBA", "ZFF", "1FA", "9ZZ"] * 10:

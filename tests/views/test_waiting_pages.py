@@ -160,6 +160,7 @@ def test_the_stuck_mark_adds_a_constant_number_of_queries(client, manager, works
 
     client.force_login(manager)
     pending_since(workspace, 50 * HOUR)
+    client.get(table_url(workspace))  # once first: what only a session's first request does is not counted
     with CaptureQueriesContext(connection) as few:
         client.get(table_url(workspace))
     for hours in range(1, 30):
