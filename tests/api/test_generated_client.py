@@ -14,7 +14,7 @@ import requests
 from django.utils import timezone
 
 from fleet.models import ApiClient
-from tests.factories import new_vin
+from tests.eligibility_support import eligible_vin
 from tests.states import LONG_AGO
 from vehicles.models import Reading, StatusReport
 
@@ -65,7 +65,7 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
     enabled = {version: make_vehicle("enabled", ago=LONG_AGO) for version in ("v1", "v2")}
     for vehicle in enabled.values():
         Reading.objects.create(vin=vehicle.vin, recorded_at=timezone.now() - dt.timedelta(hours=2), odometer_km=1.0)
-    fresh = new_vin("YV1")
+    fresh = eligible_vin("YV1")  # the check below expects it eligible
 
     generate(f"{live_server.url}/api/schema/", tmp_path)
     from fleet_client import AuthenticatedClient, Client, models
