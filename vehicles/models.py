@@ -24,6 +24,13 @@ class VehicleQuerySet(models.QuerySet):
     def in_workspace(self, workspace):
         return self.filter(workspace=workspace)
 
+    def with_vin(self, vin, workspace=None):
+        """The rows with this VIN in the workspace (in every workspace when None), the live one and the deleted
+        ones (of `all_objects`), through the unique live (workspace, vin) index and the deleted rows' own: each
+        half of the condition names `deleted_at`, so that its partial index applies (no index covers all rows)."""
+        where = {"workspace": workspace} if workspace is not None else {"workspace__in": Workspace.objects.values("pk")}
+        return self.filter(Q(**where, vin=vin, deleted_at__isnull=True) | Q(**where, vin=vin, deleted_at__isnull=False))
+
 
 class LiveVehicleManager(models.Manager.from_queryset(VehicleQuerySet)):
     """Vehicles that are not deleted: what every list, page and API answer shows."""
@@ -91,7 +98,21 @@ class Vehicle(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="vehicle_ws_make_status",
             ),
-            models.Index(fields=["vin"], name="vehicle_vin"),
+            # No global `vin` index (an import would write it for every row, at random places: issue 9). Look-ups
+            # by VIN across workspaces are of Enabled VINs only (readings, a provider's revocation, withdrawals),
+            # and no upload writes an Enabled row; a workspace's deleted rows by VIN (an upload brings them back)
+            # have their own index, which no upload writes either. A look-up of a VIN in a workspace, live and
+            # deleted rows alike, is the two (`VehicleQuerySet.with_vin`).
+            models.Index(
+                fields=["vin"],
+                condition=Q(deleted_at__isnull=True, status="enabled"),
+                name="vehicle_enabled_vin",
+            ),
+            models.Index(
+                fields=["workspace", "vin"],
+                condition=Q(deleted_at__isnull=False),
+                name="vehicle_ws_deleted_vin",
+            ),
         ]
 
     def __str__(self):
