@@ -144,8 +144,8 @@ def test_a_vin_still_enabled_in_another_workspace_is_not_withdrawn(workspace, en
 
 
 def test_a_vin_still_pending_in_another_workspace_is_not_withdrawn(workspace, enabled, make_vehicle, withdrawn):
-    """Pending VINs are found through the workspaces that have any (the kept counts) and the live (workspace, vin)
-    index, as there is no index on every row's VIN."""
+    """VINs are found through the workspaces that have any in that status (the kept counts) and the live
+    (workspace, vin) index, as there is no index on every row's VIN."""
     vehicle = enabled()
     other = WorkspaceFactory(slug="beta")
     activate(other, vehicle.make.name)

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from vehicles.choices import Actor, Event, Party, Status
-from vehicles.models import Vehicle, VehicleCount
+from vehicles.models import Vehicle
 from vehicles.providers import Decision, ProviderUnavailable, provider_for
 from vehicles.status.machine import By, apply, approve, entered_pending, left_enabled, refuse
 from vehicles.tasks import chunks, from_spans, scheduled, to_spans
@@ -201,18 +201,11 @@ def start_withdrawals(spans):
         rows = Vehicle.all_objects.filter(pk__in=chunk).values_list("vin", "make__name")
         for vin, make_name in rows:
             per_make[make_name or ""].add(vin)
-    # Enabled VINs through the Enabled VINs' index; Pending ones in the workspaces that have any (the kept counts
-    # say which), through the unique live (workspace, vin) index: there is no index on every row's VIN.
-    pending_in = VehicleCount.objects.filter(status=Status.PENDING, count__gt=0).values("workspace_id")
     wanted = set()
     for vins in per_make.values():
         for chunk in chunks(sorted(vins), READ_CHUNK):
-            wanted.update(Vehicle.objects.filter(vin__in=chunk, status=Status.ENABLED).values_list("vin", flat=True))
-            wanted.update(
-                Vehicle.objects.filter(workspace__in=pending_in, vin__in=chunk, status=Status.PENDING).values_list(
-                    "vin", flat=True
-                )
-            )
+            for status in (Status.ENABLED, Status.PENDING):  # no index on every row's VIN: see Vehicle.Meta
+                wanted.update(Vehicle.objects.anywhere(status, chunk).values_list("vin", flat=True))
     batches = 0
     for make_name, vins in sorted(per_make.items()):
         for batch in chunks(sorted(vins - wanted), batch_size):
