@@ -12,6 +12,8 @@ Figures printed (all measured in the same run, on the same database):
 - import: the same 100k rows as a CSV file through `jobs.import_file` (parse, validate, makes, dedupe,
   vehicles, history, counts, report), as a ratio to lean (goal ≤ 4×) and to raw;
 - re-import: the same file again (all duplicates, 100k problem rows), as a ratio to the first import (goal ≤ 1×);
+- lean, raw and import are the best of `--runs` (3) interleaved rounds, each into fresh workspaces; the CPU time
+  of this process is printed too (on SQLite all the work, so the figure a shared machine's load disturbs least);
 - million: 1,000,000 rows imported by the task worker in its own process, with its peak memory (goal < 250 MB).
 """
 

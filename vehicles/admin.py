@@ -47,7 +47,7 @@ def _report(modeladmin, request, queryset, changed_ids, event, done):
 class VehicleAdmin(admin.ModelAdmin):
     list_display = ["vin", "workspace", "make", "status", "error_reason", "status_changed_at"]
     list_filter = ["status", "workspace", "make"]
-    search_fields = ["vin"]  # a VIN prefix, on the VIN index (get_search_results)
+    search_fields = ["vin"]  # a VIN prefix, on the live (workspace, vin) index (get_search_results)
     list_select_related = ["workspace", "make"]
     show_full_result_count = False
     paginator = CappedCountPaginator
