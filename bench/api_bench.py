@@ -8,7 +8,7 @@ project's own settings and URLs plus one bare view (`/bench/bare-status`, a Json
 through the same middleware) that exists only when FLEET_API_BENCH_SERVER=1. A load generator in a second
 process (threads, a bounded number of requests) measures requests per second on the bare view and on
 `GET /api/v2/vehicles/{vin}/status` (a real token, the data gate, the latest reading, the throttle counters in
-the database cache) in alternating rounds; the figure is the ratio of the medians (goal >= 0.5). For context it
+the database cache) in alternating rounds; the figure is the ratio of the medians (goal >= 0.6, issue 9). For context it
 also prints the latency of each with one client sending one request at a time.
 Then a 10,000-VIN upload (`POST /api/v2/vehicle-management/vehicles/`) is sent three times (fresh VINs each
 time) and timed end to end (goal < 2 s).
@@ -290,7 +290,7 @@ def main():
             f"[{args.db}] Get Vehicle Status: {statistics.median(api):.0f} req/s vs bare Django JSON view "
             f"{statistics.median(bare):.0f} req/s (medians of {args.rounds} rounds, gunicorn 2 workers, "
             f"{args.concurrency} client threads) -> ratio {ratio:.2f} "
-            f"(goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})"
+            f"(goal >= 0.6: {'met' if ratio >= 0.6 else 'NOT met'})"
         )
         bare_ms, api_ms = latency(args.port, "/bench/bare-status", None), latency(args.port, status_path, data["token"])
         print(

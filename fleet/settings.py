@@ -149,6 +149,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # An unreachable database host fails a request in seconds (a 503) instead of holding a worker until the
     # TCP timeout.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5)
+    # Prepared statements (Django's documented options, docs/bench-api.md): with server-side binding, psycopg
+    # prepares a statement on its connection once it has run DB_PREPARE_THRESHOLD times, so the queries of every
+    # API request (token, Get Vehicle Status) are planned once per connection instead of on every run. Turn
+    # DB_PREPARED_STATEMENTS off behind a pooler that cannot keep them (PgBouncer older than 1.21 in transaction
+    # mode); the parameters are then still bound on the server.
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        env_int("DB_PREPARE_THRESHOLD", 5) if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -357,9 +366,6 @@ BULK_ACTION_LIMIT = env_int("BULK_ACTION_LIMIT", API_VIN_LIMIT)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 5 * 1024 * 1024)
 # One limit for a request body that is not a file: Django's own check and the API's parser (413) agree.
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
-# PostgreSQL: the hot API queries (token lookup, Get Vehicle Status) run as prepared statements (docs/bench-api.md);
-# turn off behind a connection pooler that cannot keep them (PgBouncer older than 1.21 in transaction mode).
-API_PREPARED_STATEMENTS = env_bool("API_PREPARED_STATEMENTS", True)
 API_REPORT_DAYS = env_int("API_REPORT_DAYS", 30)
 # The token endpoint: after API_TOKEN_MAX_FAILURES failed attempts within the window, for one client id or from one
 # address, 429 until the window ends (SPEC.md "Operations": 10 within 15 minutes). A client keeps at most

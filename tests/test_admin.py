@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from vehicles.choices import Status
+from vehicles.choices import Event, Status
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
 from vehicles.status.machine import By
@@ -192,3 +192,35 @@ def test_the_vin_search_finds_a_prefix_and_a_capped_count_says_more_than(admin_c
     monkeypatch.setattr(CappedCountPaginator, "cap", 1)  # two vehicles: more than the cap
     page = admin_client.get(CHANGELIST).content.decode()
     assert "More than 1 vehicles" in page and "2 vehicles" not in page
+
+
+def test_the_history_search_finds_a_vin_live_or_deleted_in_any_workspace_and_any_case(
+    admin_client, make_vehicle, workspace
+):
+    from tests.factories import WorkspaceFactory
+
+    gone = make_vehicle("incomplete")
+    machine.fire(gone, Event.DELETE, By.system("test"))
+    elsewhere = make_vehicle("incomplete", target_workspace=WorkspaceFactory(slug="beta"), vin=gone.vin)
+    other = make_vehicle("pending")
+
+    page = admin_client.get(reverse("admin:vehicles_statuschange_changelist"), {"q": gone.vin.lower()})
+
+    shown = {change.vehicle_id for change in page.context["cl"].result_list}
+    assert shown == {gone.pk, elsewhere.pk} and other.pk not in shown
+    assert StatusChange.objects.filter(vehicle=gone).count() == 2  # upload and delete: both found
+    assert len(page.context["cl"].result_list) == StatusChange.objects.filter(vehicle__vin=gone.vin).count()
+
+
+def test_with_vin_gives_the_live_and_the_deleted_rows_of_a_vin(make_vehicle, workspace):
+    from tests.factories import WorkspaceFactory
+
+    gone = make_vehicle("incomplete")
+    machine.fire(gone, Event.DELETE, By.system("test"))
+    beta = WorkspaceFactory(slug="beta")
+    live = make_vehicle("incomplete", target_workspace=beta, vin=gone.vin)
+    make_vehicle("pending")
+
+    assert list(Vehicle.all_objects.with_vin(gone.vin, workspace)) == [gone]
+    assert list(Vehicle.all_objects.with_vin(gone.vin, beta)) == [live]
+    assert set(Vehicle.all_objects.with_vin(gone.vin)) == {gone, live}

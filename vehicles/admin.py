@@ -12,6 +12,7 @@ from vehicles.models import ImportJob, Reading, StatusChange, Vehicle
 from vehicles.status import machine, waiting
 from vehicles.status.machine import By, activate_make, refused_reason
 from vehicles.tasks.approvals import approve_pending_automatically
+from vehicles.vins import normalise_vin
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -60,7 +61,7 @@ class StuckFilter(admin.SimpleListFilter):
 class VehicleAdmin(admin.ModelAdmin):
     list_display = ["vin", "workspace", "make", "status", "error_reason", "status_changed_at"]
     list_filter = [StuckFilter, "status", "workspace", "make"]
-    search_fields = ["vin"]  # a VIN prefix, on the VIN index (get_search_results)
+    search_fields = ["vin"]  # a VIN prefix, on the live (workspace, vin) index (get_search_results)
     list_select_related = ["workspace", "make"]
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -69,7 +70,9 @@ class VehicleAdmin(admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """The search box finds VINs by prefix, as the VIN table's does (an index range, never a scan)."""
-        return vin_prefix(queryset, search_term), False
+        # In every workspace, so that the range is on the unique live (workspace, vin) index (no index covers
+        # every row's VIN: an import would have to write it).
+        return vin_prefix(queryset.filter(workspace__in=Workspace.objects.values("pk")), search_term), False
 
     readonly_fields = [
         "workspace",
@@ -177,6 +180,14 @@ class StatusChangeAdmin(admin.ModelAdmin):
     list_select_related = ["vehicle"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        """The history of a VIN (live or deleted, every workspace), through the vehicles' (workspace, vin)
+        indexes."""
+        vin = normalise_vin(search_term)
+        if not vin:
+            return queryset, False
+        return queryset.filter(vehicle__in=Vehicle.all_objects.with_vin(vin).values("pk")), False
 
     def has_add_permission(self, request):
         return False

@@ -24,6 +24,21 @@ class VehicleQuerySet(models.QuerySet):
     def in_workspace(self, workspace):
         return self.filter(workspace=workspace)
 
+    def anywhere(self, status, vins):
+        """Live rows in `status` with one of these VINs, in every workspace: through the workspaces whose kept
+        counts have any vehicle in that status and the unique live (workspace, vin) index. (A partial index on the
+        VINs of one status was tried: PostgreSQL then chose it for guarded updates of that status too, whose rows
+        it locked in VIN order instead of id order, and two bulk changes racing each other deadlocked.)"""
+        workspaces = VehicleCount.objects.filter(status=status, count__gt=0).values("workspace_id")
+        return self.filter(workspace__in=workspaces, vin__in=vins, status=status, deleted_at__isnull=True)
+
+    def with_vin(self, vin, workspace=None):
+        """The rows with this VIN in the workspace (in every workspace when None), the live one and the deleted
+        ones (of `all_objects`), through the unique live (workspace, vin) index and the deleted rows' own: each
+        half of the condition names `deleted_at`, so that its partial index applies (no index covers all rows)."""
+        where = {"workspace": workspace} if workspace is not None else {"workspace__in": Workspace.objects.values("pk")}
+        return self.filter(Q(**where, vin=vin, deleted_at__isnull=True) | Q(**where, vin=vin, deleted_at__isnull=False))
+
 
 class LiveVehicleManager(models.Manager.from_queryset(VehicleQuerySet)):
     """Vehicles that are not deleted: what every list, page and API answer shows."""
@@ -93,7 +108,16 @@ class Vehicle(models.Model):
                 condition=Q(deleted_at__isnull=True),
                 name="vehicle_ws_make_status",
             ),
-            models.Index(fields=["vin"], name="vehicle_vin"),
+            # No global `vin` index (an import would write it for every row, at random places: issue 9). Look-ups
+            # by VIN across workspaces go through the workspaces that have vehicles in that status (the kept
+            # counts) and the unique live (workspace, vin) index (`VehicleQuerySet.anywhere`); a workspace's
+            # deleted rows by VIN (an upload brings them back) have their own index, which no upload writes. A
+            # look-up of a VIN in a workspace, live and deleted rows alike, is the two (`with_vin`).
+            models.Index(
+                fields=["workspace", "vin"],
+                condition=Q(deleted_at__isnull=False),
+                name="vehicle_ws_deleted_vin",
+            ),
         ]
 
     def __str__(self):

@@ -143,6 +143,23 @@ def test_a_vin_still_enabled_in_another_workspace_is_not_withdrawn(workspace, en
     assert tasks("start_withdrawals").get().return_value == {"vins": 1, "kept": 1, "batches": 0}
 
 
+def test_a_vin_still_pending_in_another_workspace_is_not_withdrawn(workspace, enabled, make_vehicle, withdrawn):
+    """VINs are found through the workspaces that have any in that status (the kept counts) and the live
+    (workspace, vin) index, as there is no index on every row's VIN."""
+    vehicle = enabled()
+    other = WorkspaceFactory(slug="beta")
+    activate(other, vehicle.make.name)
+    elsewhere = make_vehicle(Status.PENDING, target_workspace=other, vin=vehicle.vin)
+
+    machine.fire(vehicle, Event.DISABLE, SYSTEM)
+    run_worker()
+
+    assert withdrawn == []
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Status.PENDING  # no platform approval: it waits, still wanted
+    assert tasks("start_withdrawals").get().return_value == {"vins": 1, "kept": 1, "batches": 0}
+
+
 def test_a_failing_provider_is_retried_then_given_up_and_the_change_stands(
     client, manager, enabled, simulated, withdrawn, caplog
 ):

@@ -30,7 +30,7 @@ def provider_revoked(vin, provider_name, reason):
     """The provider revoked a VIN: every Enabled vehicle with it becomes Disabled, by the provider."""
     return apply(
         Event.DISABLE,
-        Vehicle.objects.filter(vin=vin, status=Status.ENABLED),
+        Vehicle.objects.anywhere(Status.ENABLED, [vin]),
         By.provider(provider_name),
         reason=reason,
     )

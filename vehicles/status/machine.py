@@ -508,7 +508,8 @@ class Uploads:
             dict(event=Event.UPLOAD.value, at=at, actor=str(by.actor), user_id=user_id, actor_name=by.name),
             skip=("id",),
         )
-        self.next_id = None
+        self.next_id = None  # SQLite: the next free id
+        self.sequence = None  # PostgreSQL: the ids' sequence
         self.deltas = Counter()
         self.pending = array("q")
 
@@ -559,10 +560,10 @@ class Uploads:
                 ids = list(range(self.next_id, self.next_id + n))
                 self.next_id += n
                 return ids
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [self.vehicle_table, n],
-            )
+            if self.sequence is None:  # its name, looked up once (not once per id)
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.vehicle_table])
+                self.sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.sequence, n])
             return sorted(row[0] for row in cursor.fetchall())  # ascending, as the engine's lookups need
 
     def insert_vehicles(self, workspace_id, new):

@@ -42,9 +42,7 @@ def poll_once_pending(sender, vehicle_ids, **kwargs):
 def fetch_readings(pairs):
     """Fetch fresh readings for [vin, make name] pairs (a batch of the periodic poll, or newly Enabled VINs);
     a VIN no longer Enabled anywhere by the time the task runs is not asked for."""
-    enabled = set(
-        Vehicle.objects.filter(vin__in=[vin for vin, _ in pairs], status=Status.ENABLED).values_list("vin", flat=True)
-    )
+    enabled = set(Vehicle.objects.anywhere(Status.ENABLED, [vin for vin, _ in pairs]).values_list("vin", flat=True))
     received, revoked, failed = refresh_many([pair for pair in pairs if pair[0] in enabled])
     return {"received": received, "revoked": revoked, "failed": failed}
 

@@ -27,7 +27,7 @@ from vehicles import spreadsheet
 from vehicles.choices import Actor, Status
 from vehicles.choices import Event as Cause
 from vehicles.filters import form_problems
-from vehicles.models import StatusChange
+from vehicles.models import StatusChange, Vehicle
 from vehicles.status.machine import TRANSITIONS
 from vehicles.vins import normalise_vin
 
@@ -63,7 +63,8 @@ def filtered_events(workspace, data):
     events = Event.objects.filter(workspace=workspace, seq__isnull=False, type__in=data.get("type") or PUBLIC_TYPES)
     if data.get("vin"):
         vin = normalise_vin(data["vin"])
-        carried = StatusChange.objects.filter(vehicle__workspace=workspace, vehicle__vin=vin).values("log_event_id")
+        rows = Vehicle.all_objects.with_vin(vin, workspace).values("pk")
+        carried = StatusChange.objects.filter(vehicle__in=rows).values("log_event_id")
         events = events.filter(pk__in=carried)
     if data.get("actor"):
         events = events.filter(actor=data["actor"])

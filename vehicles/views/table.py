@@ -287,7 +287,10 @@ def vehicle_action(request, slug, vin, action):
     workspace, membership = get_workspace_for(request.user, slug, write=True)
     event = _event(action)
     vehicle = _live_vehicle(workspace, vin)
-    if vehicle is None and not Vehicle.all_objects.filter(workspace=workspace, vin=vin).exists():
+    if (
+        vehicle is None
+        and not Vehicle.all_objects.filter(workspace=workspace, vin=vin, deleted_at__isnull=False).exists()
+    ):
         raise Http404("No such vehicle")
     list_url = reverse("vehicles:list", args=[workspace.slug])
     detail_url = reverse("vehicles:detail", args=[workspace.slug, vin])
@@ -317,7 +320,11 @@ def vehicle_action(request, slug, vin, action):
         context = _confirm_context(request, workspace, vehicle or Vehicle(vin=vin), event, refused)
         context.update({"can_manage": membership.can_manage, "oob": True, **_places(workspace, context["next"])})
         if vehicle is None:
-            gone = Vehicle.all_objects.filter(workspace=workspace, vin=vin).order_by("-deleted_at").first()
+            gone = (
+                Vehicle.all_objects.filter(workspace=workspace, vin=vin, deleted_at__isnull=False)
+                .order_by("-deleted_at")
+                .first()
+            )
             context.update({"gone": True, "gone_pk": gone.pk})
         response = render(request, "vehicles/confirm.html#refused", context)
         return trigger_client_event(response, VEHICLE_CHANGED)
