@@ -30,6 +30,7 @@ from vehicles.models import Vehicle, VehicleCount
 from vehicles.status import machine
 from vehicles.status.counts import status_counts
 from vehicles.status.machine import By, TransitionNotAllowed
+from vehicles.views.forms import VehicleDetailsForm
 from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
 from vehicles.views.vehicle_data import vehicle_data
 
@@ -85,7 +86,7 @@ def status_links(query, workspace, counts, current):
 
 def _kept_total(workspace, data, counts):
     """The number of vehicles the filters select, from the kept counts; None when they cannot tell."""
-    if data.get("vin") or data.get("updated_since"):
+    if data.get("vin") or data.get("updated_since") or data.get("q") or data.get("label"):
         return None
     status, make_name = data.get("status"), data.get("make")
     if not make_name:
@@ -122,14 +123,16 @@ def _makes_in(workspace):
 
 def table_context(request, workspace, membership):
     counts = status_counts(workspace)
-    filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace))
-    queryset = filterset.qs.select_related("make")
+    filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace), workspace=workspace)
+    queryset = filterset.qs.select_related("make").prefetch_related("labels")
     filterset.is_valid()  # an invalid filter is reported and ignored; the valid ones still apply
     data = filterset.form.cleaned_data
 
     table = VehicleTable(queryset)
     RequestConfig(request, paginate=False).configure(table)
-    paginator = VehiclePaginator(table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts))
+    paginator = VehiclePaginator(
+        table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts), over_cap=filterset.over_cap
+    )
     page = paginator.get_page(request.GET.get("page"))
 
     params = request.GET.copy()
@@ -149,8 +152,21 @@ def table_context(request, workspace, membership):
         "vehicles": page.object_list,
         "status_links": status_links(request.GET, workspace, counts, data.get("status")),
         "query_without_page": params.urlencode(),
+        "label_chips": label_chips(request.GET, data.get("label") or []),
+        "filtered": any(data.get(name) for name in ("status", "make", "vin", "q", "label")),
         **_places(workspace, request.get_full_path()),
     }
+
+
+def label_chips(query, labels):
+    """The `label` filters as chips: each a link to the same table without that label (and back to page 1)."""
+    chips = []
+    for label in labels:
+        params = query.copy()
+        params.pop("page", None)
+        params.setlist("label", [other for other in params.getlist("label") if other.strip() != label])
+        chips.append({"label": label, "query": params.urlencode()})
+    return chips
 
 
 def _places(workspace, here):
@@ -188,7 +204,13 @@ def vehicle_list(request, slug):
 def vehicle_detail(request, slug, vin):
     workspace, membership = get_workspace_for(request.user, slug)
     vehicle = get_object_or_404(Vehicle.objects.select_related("make"), workspace=workspace, vin=vin)
-    history = vehicle.history.all()
+    return vehicle_page(request, workspace, membership, vehicle)
+
+
+def vehicle_page(request, workspace, membership, vehicle, details_form=None, status=200):
+    """The vehicle page; managers also get the details form (vehicles/views/edit.py answers its POST)."""
+    if membership.can_manage and details_form is None:
+        details_form = VehicleDetailsForm.for_vehicle(vehicle)
     return render(
         request,
         "vehicles/detail.html",
@@ -197,11 +219,13 @@ def vehicle_detail(request, slug, vin):
             "membership": membership,
             "can_manage": membership.can_manage,
             "vehicle": vehicle,
-            "history": history,
+            "history": vehicle.history.all(),
             "data": vehicle_data(vehicle, workspace),
+            "details_form": details_form if membership.can_manage else None,
             **_places(workspace, request.get_full_path()),
             **live_context(workspace),
         },
+        status=status,
     )
 
 
