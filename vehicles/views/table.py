@@ -25,7 +25,7 @@ from events.models import Event as LoggedEvent
 from fleet.access import get_workspace_for
 from fleet.models import Make
 from vehicles.choices import STATUS_COLOURS, Event, Status
-from vehicles.filters import VehicleFilterSet, filter_errors
+from vehicles.filters import CANDIDATES_CAP, VehicleFilterSet, filter_errors
 from vehicles.models import Vehicle, VehicleCount
 from vehicles.status import machine
 from vehicles.status.counts import status_counts
@@ -131,7 +131,11 @@ def table_context(request, workspace, membership):
     table = VehicleTable(queryset)
     RequestConfig(request, paginate=False).configure(table)
     paginator = VehiclePaginator(
-        table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts), over_cap=filterset.over_cap
+        table.data.data,
+        PER_PAGE,
+        count=_kept_total(workspace, data, counts),
+        cap=CANDIDATES_CAP if filterset.over_cap else None,  # "more than 2,000 match", never counted
+        over_cap=filterset.over_cap,
     )
     page = paginator.get_page(request.GET.get("page"))
 

@@ -51,7 +51,11 @@ class VehiclePaginator(CappedCountPaginator):
     def count(self):
         if self.over_cap:
             return self.cap + 1
-        return self.known_count if self.known_count is not None else super().count
+        if self.known_count is not None:
+            return self.known_count
+        # Counted without the table's order: a count up to the cap kept in that order walks PostgreSQL's ordered
+        # index to the end of the workspace when few rows match (a search among a few thousand ids).
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self):
