@@ -2,6 +2,8 @@
 
 Every status history row names a `vehicle.status_changed` event of its vehicle's workspace that carries it (the
 same VIN, statuses, reason and time), and every such event carries exactly its history rows (at most 100).
+Every edit of a vehicle's details is a `vehicle.updated` event: a vehicle whose `details_changed_at` is set has
+an event of its workspace, for its VIN, written at that instant (vehicles/editing.py writes both together).
 Checked after every database test (tests/conftest.py), on SQLite and on PostgreSQL.
 """
 
@@ -9,7 +11,7 @@ from collections import defaultdict
 
 from events.models import CHANGES_PER_EVENT, Event, EventType
 from vehicles.choices import V1_STATUS
-from vehicles.models import StatusChange
+from vehicles.models import StatusChange, Vehicle
 
 
 def problems():
@@ -38,4 +40,11 @@ def problems():
         for change in changes:
             if change["v1_status"] != V1_STATUS[change["to_status"]] or not change["at"].endswith("Z"):
                 found.append(f"event {pk}: change {change} is not in the contract's words")
+    updated = set(
+        Event.objects.filter(type=EventType.VEHICLE_UPDATED).values_list("workspace_id", "data__vin", "created_at")
+    )
+    edited = Vehicle.all_objects.filter(details_changed_at__isnull=False)
+    for workspace_id, vin, at in edited.values_list("workspace_id", "vin", "details_changed_at"):
+        if (workspace_id, vin, at) not in updated:
+            found.append(f"vehicle {vin} was edited at {at} without its vehicle.updated event")
     return found

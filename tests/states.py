@@ -27,19 +27,20 @@ def backdate(vehicle, ago):
     return vehicle
 
 
-def vehicle_in(workspace, status, vin=None, ago=None):
-    vehicle = _vehicle_in(workspace, status, vin)
+def vehicle_in(workspace, status, vin=None, ago=None, **entry):
+    """`entry`: the upload's other fields (odometer, name, license_plate, labels …)."""
+    vehicle = _vehicle_in(workspace, status, vin, **entry)
     return backdate(vehicle, ago) if ago else vehicle
 
 
-def _vehicle_in(workspace, status, vin=None):
+def _vehicle_in(workspace, status, vin=None, **entry):
     system = By.system("test")
     if status == Status.INCOMPLETE:
-        return add_vehicle(workspace, vin or new_vin("ZFF"))  # Ferrari, never activated in tests
+        return add_vehicle(workspace, vin or new_vin("ZFF"), **entry)  # Ferrari, never activated in tests
     if status == Status.ERROR and vin is None:
-        return add_vehicle(workspace, new_vin("9ZZ"))  # no maker: Error
+        return add_vehicle(workspace, new_vin("9ZZ"), **entry)  # no maker: Error
     activate(workspace, "BMW")
-    vehicle = add_vehicle(workspace, vin or new_vin("WBA"))
+    vehicle = add_vehicle(workspace, vin or new_vin("WBA"), **entry)
     if status == Status.PENDING:
         return vehicle
     if status == Status.ERROR:

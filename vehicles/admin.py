@@ -7,8 +7,8 @@ from fleet.admin import WorkspaceAdmin as BaseWorkspaceAdmin
 from fleet.models import MakeActivation, Workspace
 from fleet.paginators import CappedCountPaginator
 from vehicles.choices import Event, Party
-from vehicles.filters import vin_prefix
-from vehicles.models import ImportJob, Reading, StatusChange, Vehicle
+from vehicles.filters import search, with_labels
+from vehicles.models import ImportJob, Label, Reading, StatusChange, Vehicle
 from vehicles.status import machine, waiting
 from vehicles.status.machine import By, activate_make, refused_reason
 from vehicles.tasks.approvals import approve_pending_automatically
@@ -57,11 +57,32 @@ class StuckFilter(admin.SimpleListFilter):
         return waiting.stuck(queryset) if self.value() == "1" else queryset
 
 
+class LabelFilter(admin.SimpleListFilter):
+    """Vehicles carrying a label (compared without regard to case), among the labels of the workspace chosen in
+    the workspace filter, or of every workspace."""
+
+    title = "label"
+    parameter_name = "label"
+
+    def lookups(self, request, model_admin):
+        labels = Label.objects.all()
+        workspace = request.GET.get("workspace__id__exact")
+        if workspace and workspace.isdigit():
+            labels = labels.filter(workspace_id=int(workspace))
+        names = {}
+        for key, name in labels.order_by("key", "id").values_list("key", "name")[:200]:
+            names.setdefault(key, name)
+        return list(names.items())
+
+    def queryset(self, request, queryset):
+        return with_labels(queryset, [self.value()]) if self.value() else queryset
+
+
 @admin.register(Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["vin", "workspace", "make", "status", "error_reason", "status_changed_at"]
-    list_filter = [StuckFilter, "status", "workspace", "make"]
-    search_fields = ["vin"]  # a VIN prefix, on the live (workspace, vin) index (get_search_results)
+    list_display = ["vin", "name", "license_plate", "workspace", "make", "status", "error_reason", "status_changed_at"]
+    list_filter = [StuckFilter, "status", "workspace", "make", LabelFilter]
+    search_fields = ["vin", "license_plate", "name"]  # prefixes, as the VIN table's search box (get_search_results)
     list_select_related = ["workspace", "make"]
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -69,10 +90,10 @@ class VehicleAdmin(admin.ModelAdmin):
     inlines = [StatusChangeInline]
 
     def get_search_results(self, request, queryset, search_term):
-        """The search box finds VINs by prefix, as the VIN table's does (an index range, never a scan)."""
-        # In every workspace, so that the range is on the unique live (workspace, vin) index (no index covers
-        # every row's VIN: an import would have to write it).
-        return vin_prefix(queryset.filter(workspace__in=Workspace.objects.values("pk")), search_term), False
+        """The search box finds vehicles by VIN, license plate or name prefix, as the VIN table's does: index ranges
+        in every workspace (the live (workspace, vin) unique index, the plate and name indexes start with the
+        workspace; no index covers every row's VIN: an import would have to write it)."""
+        return search(queryset.filter(workspace__in=Workspace.objects.values("pk")), search_term), False
 
     readonly_fields = [
         "workspace",
@@ -84,6 +105,9 @@ class VehicleAdmin(admin.ModelAdmin):
         "approval_round",
         "created_at",
         "status_changed_at",
+        "name",
+        "license_plate",
+        "details_changed_at",
     ]
     fields = readonly_fields[:2] + ["make", "model_year", "odometer", "odometer_unit"] + readonly_fields[2:]
     actions = [

@@ -8,11 +8,20 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import Exists, OuterRef, Q
 from django_filters.fields import IsoDateTimeField
 
 from vehicles.choices import Status
-from vehicles.models import Vehicle
+from vehicles.details import LABEL_MAX, label_key, search_key
+from vehicles.models import Label, Vehicle, VehicleLabel
 from vehicles.status import waiting
+
+# The highest character: `text < prefix + TOP` holds for every text starting with prefix (code point order, which
+# SQLite's BINARY and PostgreSQL's C / C.UTF-8 collations follow).
+TOP = "\U0010ffff"
+LABELS_MAX_FILTER = 20
+_VIN_CHARS = set("ABCDEFGHJKLMNPRSTUVWXYZ0123456789")
 
 
 class UtcDateTimeField(IsoDateTimeField):
@@ -43,6 +52,32 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcDateTimeField
 
 
+class LabelsField(forms.Field):
+    """One or more `label` parameters (`?label=a&label=b`), blanks dropped."""
+
+    widget = forms.MultipleHiddenInput
+    default_validators = []
+
+    def to_python(self, value):
+        if value in (None, "", []):
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        return [str(v).strip() for v in values if str(v).strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > LABELS_MAX_FILTER:
+            raise forms.ValidationError(f"Filter by at most {LABELS_MAX_FILTER} labels.", code="too_many")
+        for label in value:
+            ProhibitNullCharactersValidator()(label)
+            if len(label) > LABEL_MAX:
+                raise forms.ValidationError(f"A label has at most {LABEL_MAX} characters.", code="too_long")
+
+
+class LabelsFilter(django_filters.Filter):
+    field_class = LabelsField
+
+
 class VehicleFilterSet(django_filters.FilterSet):
     """Text filters refuse a NUL character (Django's CharField validator: PostgreSQL text cannot hold it), so a
     query never reaches the database with one; `updated_since` is compared in UTC."""
@@ -50,6 +85,8 @@ class VehicleFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status", label="Status")
     make = django_filters.CharFilter(field_name="make__name", lookup_expr="iexact", label="Make")
     vin = django_filters.CharFilter(method="filter_vin_prefix", label="VIN starts with")
+    q = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)
+    label = LabelsFilter(method="filter_labels", label="Label")
     updated_since = UtcDateTimeFilter(field_name="status_changed_at", lookup_expr="gte", label="Changed since")
     stuck = django_filters.ChoiceFilter(
         choices=[("1", "Stuck only"), ("0", "Stuck or not")], method="filter_stuck", label="Stuck"
@@ -57,7 +94,7 @@ class VehicleFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Vehicle
-        fields = ["status", "make", "vin", "updated_since", "stuck"]
+        fields = ["status", "make", "vin", "q", "label", "updated_since", "stuck"]
 
     def filter_stuck(self, queryset, name, value):
         """Pending for longer than their make allows (vehicles.status.waiting, where the rule lives)."""
@@ -70,6 +107,116 @@ class VehicleFilterSet(django_filters.FilterSet):
         (workspace, vin) whatever its collation; LIKE alone can use it only under the C collation.
         """
         return vin_prefix(queryset, value)
+
+    def filter_search(self, queryset, name, value):
+        queryset, over = narrowed(queryset, search_branches(value))
+        self._narrowed(over)
+        return queryset
+
+    def filter_labels(self, queryset, name, value):
+        """Vehicles that carry every label given (AND: each chip narrows the table), without regard to case."""
+        keys = list(dict.fromkeys(label_key(label) for label in value))
+        if not self.workspace_id:
+            return with_labels(queryset, keys)
+        ids = dict(Label.objects.filter(workspace_id=self.workspace_id, key__in=keys).values_list("key", "pk"))
+        if len(ids) < len(keys):  # a label no vehicle of the workspace carries
+            return queryset.none()
+        branches = [Q(Exists(VehicleLabel.objects.filter(vehicle_id=OuterRef("pk"), label_id=ids[k]))) for k in keys]
+        probes = [VehicleLabel.objects.filter(label_id=ids[k]).values_list("vehicle_id", flat=True) for k in keys]
+        queryset, over = narrowed(queryset, branches, all_of=True, probes=probes)
+        self._narrowed(over)
+        return queryset
+
+    def _narrowed(self, over):
+        """Over the cap only while no other filter has narrowed the rows to a few ids."""
+        self.sparse = self.sparse or not over
+        self.over_cap = over and not self.sparse
+
+    def __init__(self, *args, workspace=None, **kwargs):
+        """`workspace` (the one the queryset is limited to) lets the label filter read its labels' index."""
+        super().__init__(*args, **kwargs)
+        self.workspace_id = workspace.pk if workspace is not None else None
+
+    sparse = False
+    over_cap = False  # True when a search or label matched more than CANDIDATES_CAP rows (see `narrowed`)
+
+
+# How many matching rows a search or label filter looks up by its own index before the page is read: past it
+# the ordered scan is cheaper than sorting the candidates (docs/details.md: 2,000 against 10,000 at 1M rows).
+CANDIDATES_CAP = 2_000
+
+
+def narrowed(queryset, branches, all_of=False, probes=None):
+    """(queryset, over_cap): the rows matching any branch (every branch with all_of), read so that the page stays
+    cheap whatever the planner would choose.
+
+    Each branch is first read alone, without the table's order, from its own index (at most CANDIDATES_CAP + 1
+    ids; a label's from the (label, vehicle) index, deleted vehicles included, which the page leaves out). When
+    they are few, the page is read among those ids (a sort of at most CANDIDATES_CAP rows). When a
+    branch matches more, the matches are dense (0.2 % of a million): the table's ordered index meets a page of them
+    within a few thousand rows, so the plain filter is used, and over_cap tells the paginator not to count them.
+    Left to themselves, SQLite and PostgreSQL walk the ordered index for a rare plate or label too — a scan of the
+    whole workspace (docs/details.md). `probes` (one per branch) read the ids from elsewhere (a label's index)."""
+    if not branches:
+        return queryset, False
+    found = []
+    if probes is None:
+        probes = [queryset.filter(branch).order_by().values_list("pk", flat=True) for branch in branches]
+    for probe in probes:
+        ids = list(probe[: CANDIDATES_CAP + 1])
+        found.append((len(ids) > CANDIDATES_CAP, ids))
+    if all_of:
+        sparse = [set(ids) for over, ids in found if not over]
+        if not sparse:  # every label is common: the plain filter, each label an EXISTS checked row by row
+            for branch in branches:
+                queryset = queryset.filter(branch)
+            return queryset, True
+        return queryset.filter(pk__in=sorted(set.intersection(*sparse))).filter(*branches), False
+    if any(over for over, _ in found):
+        matches = branches[0]
+        for branch in branches[1:]:
+            matches |= branch
+        return queryset.filter(matches), True
+    return queryset.filter(pk__in=sorted({pk for _, ids in found for pk in ids})), False
+
+
+def search_branches(value):
+    """The search box: a VIN, license-plate or name prefix, without regard to case. Each branch is a range on an
+    index — VIN: the live (workspace, vin) unique index; plate and name: the partial `vehicle_ws_plate` and
+    `vehicle_ws_name`, which hold only rows that have one (hence the `<> ''`, which lets the planner use them) —
+    checked with `startswith` whatever the collation."""
+    prefix = search_key(value.strip())
+    if not prefix:
+        return []
+    end = prefix + TOP
+    branches = [
+        Q(license_plate__gte=prefix, license_plate__lt=end, license_plate__startswith=prefix) & ~Q(license_plate=""),
+        Q(name_key__gte=prefix, name_key__lt=end, name_key__startswith=prefix) & ~Q(name_key=""),
+    ]
+    if len(prefix) <= 17 and set(prefix) <= _VIN_CHARS:
+        branches.insert(0, Q(vin__gte=prefix, vin__lte=prefix.ljust(17, "Z"), vin__startswith=prefix))
+    return branches
+
+
+def search(queryset, value):
+    """Rows whose VIN, plate or name starts with `value` (the admin's search box; the table's goes by `narrowed`)."""
+    branches = search_branches(value)
+    if not branches:
+        return queryset
+    matches = branches[0]
+    for branch in branches[1:]:
+        matches |= branch
+    return queryset.filter(matches)
+
+
+def label_branch(key):
+    return Q(Exists(VehicleLabel.objects.filter(vehicle_id=OuterRef("pk"), label__key=key)))
+
+
+def with_labels(queryset, labels):
+    for key in dict.fromkeys(label_key(label) for label in labels):
+        queryset = queryset.filter(label_branch(key))
+    return queryset
 
 
 def vin_prefix(queryset, value, field="vin"):

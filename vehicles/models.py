@@ -18,6 +18,7 @@ from vehicles.choices import (
     OdometerUnit,
     Status,
 )
+from vehicles.details import label_key
 
 
 class VehicleQuerySet(models.QuerySet):
@@ -61,6 +62,15 @@ class Vehicle(models.Model):
     model_year = models.PositiveSmallIntegerField(null=True, blank=True)
     odometer = models.PositiveIntegerField(null=True, blank=True)
     odometer_unit = models.CharField(max_length=2, choices=OdometerUnit.choices, default=OdometerUnit.KM)
+
+    # Details (vehicles/details.py has their rules). `name_key` is the name folded for the search box (`q`).
+    # A database default too, so that raw inserts that do not name them (benchmarks, bulk paths) stay valid.
+    name = models.CharField(max_length=100, blank=True, default="", db_default="")
+    name_key = models.CharField(max_length=300, blank=True, default="", db_default="", editable=False)
+    license_plate = models.CharField(max_length=20, blank=True, default="", db_default="")  # stored upper-case
+    labels = models.ManyToManyField("Label", through="VehicleLabel", related_name="vehicles", blank=True)
+    # When the details were last edited (vehicles/editing.py): each edit is a `vehicle.updated` event.
+    details_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     status = models.CharField(max_length=10, choices=Status.choices, editable=False)
     error_reason = models.TextField(blank=True, editable=False)
@@ -118,6 +128,18 @@ class Vehicle(models.Model):
                 condition=Q(deleted_at__isnull=False),
                 name="vehicle_ws_deleted_vin",
             ),
+            # The search box's plate and name prefixes (docs/details.md): only rows that have one are indexed,
+            # so an import without details writes nothing more.
+            models.Index(
+                fields=["workspace", "license_plate"],
+                condition=Q(deleted_at__isnull=True) & ~Q(license_plate=""),
+                name="vehicle_ws_plate",
+            ),
+            models.Index(
+                fields=["workspace", "name_key"],
+                condition=Q(deleted_at__isnull=True) & ~Q(name_key=""),
+                name="vehicle_ws_name",
+            ),
         ]
 
     def __str__(self):
@@ -130,6 +152,74 @@ class Vehicle(models.Model):
     @property
     def status_colour(self):
         return STATUS_COLOURS[self.status]
+
+    @property
+    def label_names(self):
+        """The labels' names, sorted without regard to case (one query, or none when prefetched: every list
+        prefetches `labels`)."""
+        return [label.name for label in self.labels.all()]
+
+
+class LabelQuerySet(models.QuerySet):
+    def resolve(self, workspace_id, names):
+        """{label key: Label} for these names in the workspace, creating the labels that do not exist yet (kept as
+        first given: an existing label keeps its spelling)."""
+        wanted = {}
+        for name in names:
+            wanted.setdefault(label_key(name), name)
+        if not wanted:
+            return {}
+        found = {label.key: label for label in self.filter(workspace_id=workspace_id, key__in=list(wanted))}
+        missing = [Label(workspace_id=workspace_id, name=n, key=k) for k, n in wanted.items() if k not in found]
+        if missing:
+            self.bulk_create(missing, ignore_conflicts=True)
+            found.update(
+                {label.key: label for label in self.filter(workspace_id=workspace_id, key__in=[m.key for m in missing])}
+            )
+        return found
+
+
+class Label(models.Model):
+    """A label of a workspace's vehicles, compared without regard to case (`key`), shown as first given."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="labels", db_index=False)
+    name = models.CharField(max_length=40)
+    key = models.CharField(max_length=160, editable=False)
+
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="one_label_per_key")]
+
+    def __str__(self):
+        return self.name
+
+
+class VehicleLabel(models.Model):
+    """A vehicle carries a label. (vehicle, label) is unique and serves a page's labels (one query per page);
+    (label, vehicle) finds a label's vehicles for the `label` filter."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="+", db_index=False)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vehicle", "label"], name="one_label_per_vehicle")]
+        indexes = [models.Index(fields=["label", "vehicle"], name="vehicle_label_label")]
+
+
+def set_labels(workspace_id, labels_by_vehicle, replace=False):
+    """Give vehicles their labels ({vehicle id: [label, …]}, already clean): with replace, the labels they carried
+    before and are not given now are taken off. A constant number of statements whatever the number of vehicles."""
+    labels = Label.objects.resolve(workspace_id, [name for names in labels_by_vehicle.values() for name in names])
+    if replace and labels_by_vehicle:
+        VehicleLabel.objects.filter(vehicle_id__in=list(labels_by_vehicle)).delete()
+    rows = [
+        VehicleLabel(vehicle_id=pk, label_id=labels[label_key(name)].pk)
+        for pk, names in labels_by_vehicle.items()
+        for name in names
+    ]
+    VehicleLabel.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
 
 
 class StatusChange(models.Model):

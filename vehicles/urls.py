@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from vehicles.views import activity, eligibility, export, live, makes, table, upload
+from vehicles.views import activity, edit, eligibility, export, live, makes, table, upload
 
 
 class VinConverter:
@@ -27,6 +27,7 @@ urlpatterns = [
     path("vehicles/bulk/confirm/", table.confirm_bulk, name="bulk-confirm"),
     path("vehicles/<vin:vin>/", table.vehicle_detail, name="detail"),
     path("vehicles/<vin:vin>/live/", live.vehicle_live, name="vehicle-live"),
+    path("vehicles/<vin:vin>/edit/", edit.vehicle_edit, name="edit"),
     path("vehicles/<vin:vin>/<slug:action>/", table.vehicle_action, name="action"),
     path("vehicles/<vin:vin>/<slug:action>/confirm/", table.confirm_action, name="confirm"),
     # The upload page, the import reports and the recent imports.

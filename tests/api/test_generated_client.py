@@ -99,11 +99,24 @@ def test_a_generated_client_calls_every_operation_and_parses_every_answer(
 
         listed = call(management, "list_vehicles", limit=1, expected=getattr(models, f"VehicleList{V}"))
         assert listed.next_ and len(listed.vehicles) == 1
-        upload = models.UploadRequest(vins=[models.UploadEntryRequest(vin=fresh)])
+        if version == "v1":
+            upload = models.UploadRequest(vins=[models.UploadEntryRequest(vin=fresh)])
+        else:
+            entry = models.UploadEntryV2Request(vin=fresh, name="Generated", labels=["generated"])
+            upload = models.UploadV2Request(vins=[entry])
         answer = call(management, "upload_vehicles", body=upload, expected=getattr(models, f"BulkAnswer{V}"))
         assert answer.results[0].ok
         detail = call(management, "get_vehicle", fresh, expected=getattr(models, f"VehicleDetail{V}"))
         assert detail.vin == fresh and detail.history
+        if version == "v2":  # PATCH is v2 only
+            edited = call(
+                management,
+                "edit_vehicle",
+                fresh,
+                body=models.PatchedVehiclePatchRequest(license_plate="gen 1", labels=["generated", "edited"]),
+                expected=models.VehicleDetailV2,
+            )
+            assert edited.license_plate == "GEN 1" and edited.labels == ["edited", "generated"]
         target = enabled[version].vin
         status = call(data, "get_vehicle_status", target, expected=models.VehicleStatusData)
         assert status.vin == target

@@ -44,8 +44,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_breaking_answer(
     started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert (
-        len(operations) == 34
-    )  # the token endpoint, 11 operations per version, the v2 feed, export, eligibility and 8 webhook ones
+        len(operations) == 35
+    )  # the token endpoint, 11 operations per version, the v2 feed, export, eligibility, edit (PATCH), 8 webhook ones
 
     for operation in operations:
         for mode, count in EXAMPLES.items():

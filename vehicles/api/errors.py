@@ -60,6 +60,7 @@ ERROR_CODES = [
     "malformed_body",
     "invalid_request",
     "invalid_parameter",
+    "invalid_details",
     "not_authenticated",
     "invalid_token",
     "token_expired",

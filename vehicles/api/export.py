@@ -36,6 +36,8 @@ class VehicleExportView(ApiView):
     )
     def get(self, request):
         workspace = workspace_of(request)
-        queryset = filter_vehicles(Vehicle.objects.filter(workspace=workspace), request.query_params, "v2")
+        queryset = filter_vehicles(
+            Vehicle.objects.filter(workspace=workspace), request.query_params, "v2", workspace=workspace
+        )
         filename = f"{workspace.slug}-vehicles-{timezone.now():%Y-%m-%d}.csv"
         return spreadsheet.csv_response(COLUMNS, vehicle_rows(queryset.order_by(*VEHICLE_ORDER)), filename)

@@ -118,6 +118,17 @@ readBack(pm.variables.get("vin"), function (res) {
     pm.expect(pm.response.json().history).to.be.an("array").that.is.not.empty;
 });""",
     ),
+    "edit_vehicle": (
+        "vin",
+        {"name": "Postman {v}", "license_plate": "PM-1", "labels": ["postman"]},
+        """pm.test("the details are edited and the status is kept", function () {
+    pm.response.to.have.status(200);
+    const body = pm.response.json();
+    pm.expect(body.vin).to.eql(pm.variables.get("vin"));
+    pm.expect(body.labels).to.eql(["postman"]);
+    pm.expect(body.license_plate).to.eql("PM-1");
+});""",
+    ),
     "get_vehicle_status": (
         "enabled_vin_{v}",
         None,

@@ -81,6 +81,7 @@ class ErrorSerializer(serializers.Serializer):
 RESULT_ERROR_CODES = [
     "invalid_vin",
     "invalid_odometer",
+    "invalid_details",
     "vehicle_not_found",
     "transition_not_allowed",
     "duplicate",
@@ -177,6 +178,55 @@ class UploadEntrySerializer(serializers.Serializer):
         ref_name = "UploadEntry"
 
 
+# Loose bounds of the details as sent; their rules (vehicles/details.py) are answered per VIN or per field.
+DETAIL_TEXT_MAX = 1000
+LABELS_SENT_MAX = 100
+
+
+class DetailText(StrictText):
+    def __init__(self, **kwargs):
+        kwargs.update(
+            required=False, allow_null=True, allow_blank=True, max_length=DETAIL_TEXT_MAX, trim_whitespace=False
+        )
+        super().__init__(**kwargs)
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
+def labels_field(**kwargs):
+    return serializers.ListField(
+        child=StrictText(allow_blank=True, max_length=DETAIL_TEXT_MAX, trim_whitespace=False),
+        required=False,
+        allow_null=True,
+        max_length=LABELS_SENT_MAX,
+        help_text="At most 20 labels, each 1–40 letters, digits, spaces, _ . or -; compared without regard to case.",
+        **kwargs,
+    )
+
+
+class UploadEntryV2Serializer(UploadEntrySerializer):
+    """v2's upload entry: the vehicle's details too (SPEC.md "Vehicle details and labels")."""
+
+    name = DetailText(help_text="At most 100 characters.")
+    license_plate = DetailText(help_text="At most 20 characters; stored upper-case.")
+    labels = labels_field()
+
+    class Meta:
+        ref_name = "UploadEntryV2"
+
+
+class VehiclePatchSerializer(serializers.Serializer):
+    """PATCH: any of these; each is judged by the upload's rules, a bad one answered as a 400 naming its field."""
+
+    name = DetailText(help_text="At most 100 characters; empty to remove it.")
+    license_plate = DetailText(help_text="At most 20 characters; empty to remove it.")
+    labels = labels_field()
+    odometer = OdometerField()
+    odometer_unit = OptionalText(help_text="km or mi.")
+
+    class Meta:
+        ref_name = "VehiclePatch"
+
+
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
@@ -193,6 +243,33 @@ class UploadRequestSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Upload"
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Two VINs with details",
+            value={
+                "vins": [
+                    {
+                        "vin": EXAMPLE_VIN,
+                        "odometer": 12000,
+                        "name": "Courier 12",
+                        "license_plate": "B-FL 1234",
+                        "labels": ["depot-north", "EV"],
+                    },
+                    {"vin": "YV1MS382262123456"},
+                ]
+            },
+            request_only=True,
+        )
+    ]
+)
+class UploadRequestV2Serializer(serializers.Serializer):
+    vins = serializers.ListField(child=UploadEntryV2Serializer(), min_length=1, max_length=settings.API_VIN_LIMIT)
+
+    class Meta:
+        ref_name = "UploadV2"
 
 
 @extend_schema_serializer(
@@ -333,6 +410,12 @@ def _build(version):
         error_reason = serializers.CharField(allow_null=True, help_text="Why, when the status is Error.")
         created_at = serializers.DateTimeField()
         updated_at = serializers.DateTimeField(source="status_changed_at", help_text="The last status change.")
+        if version == "v2":
+            name = serializers.CharField(help_text="Empty when none.")
+            license_plate = serializers.CharField(help_text="Upper-case; empty when none.")
+            labels = serializers.ListField(
+                child=serializers.CharField(), source="label_names", help_text="As first given, sorted."
+            )
         if version == "v1":
             detailed_status = serializers.ChoiceField(
                 choices=Status.values, source="status", help_text="The new status, lower case."
@@ -430,6 +513,7 @@ def _build(version):
     BulkAnswerSerializer.__name__ = f"BulkAnswer{v}Serializer"
 
     return SimpleNamespace(
+        UploadRequest=UploadRequestSerializer if version == "v1" else UploadRequestV2Serializer,
         Vehicle=VehicleSerializer,
         VehicleDetail=VehicleDetailSerializer,
         VehicleList=VehicleListSerializer,

@@ -19,11 +19,13 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from vehicles import editing
 from vehicles.api import serializers as s
 from vehicles.api.auth import by, workspace_of
 from vehicles.api.errors import ApiError
 from vehicles.api.pagination import KeysetPagination, PageQuerySerializer
 from vehicles.choices import Event, Status
+from vehicles.details import clean_details
 from vehicles.filters import VehicleFilterSet
 from vehicles.importing.engine import Entry, Outcome, add_vehicles
 from vehicles.models import StatusReport, Vehicle
@@ -121,6 +123,11 @@ def upload(workspace, raw_entries, who, version):
         except ValueError as exc:
             results[i] = _result(version, vin, False, err=error("invalid_odometer", str(exc)), outcome="invalid")
             continue
+        details, problems = clean_details(raw) if version != "v1" else ({}, {})  # v1 is frozen: no details
+        if problems:
+            message = "; ".join(problems.values())
+            results[i] = _result(version, vin, False, err=error("invalid_details", message), outcome="invalid")
+            continue
         entries.append(
             (
                 i,
@@ -129,6 +136,9 @@ def upload(workspace, raw_entries, who, version):
                     odometer=odometer,
                     odometer_unit=unit,
                     make_name=raw.get("make") or "",
+                    name=details.get("name"),
+                    license_plate=details.get("license_plate"),
+                    labels=details.get("labels"),
                 ),
             )
         )
@@ -187,12 +197,15 @@ def _parse_instant(name, value):
         raise ApiError(400, "invalid_parameter", f"{name} is out of range: {value!r}") from None
 
 
-def filter_vehicles(queryset, params, version):
+def filter_vehicles(queryset, params, version, workspace=None):
     params = params.copy()
     if any("\x00" in value for _, values in params.lists() for value in values):
         raise ApiError(400, "invalid_parameter", "query parameters must not contain NUL characters")
     if "updated_since" in params:  # present but empty is a mistake too: the schema says date-time
         params["updated_since"] = _parse_instant("updated_since", params["updated_since"]).isoformat()
+    if version == "v1":  # frozen: the second release's filters are unknown parameters there, ignored as any other
+        params.pop("q", None)
+        params.pop("label", None)
     statuses = None
     if version == "v1":
         params.pop("stuck", None)  # v2 only: v1 stays as it was (unknown parameters are ignored)
@@ -202,7 +215,7 @@ def filter_vehicles(queryset, params, version):
         statuses = s.statuses_for_filter(params.pop("status")[0], version)
         if statuses is None:
             raise ApiError(400, "invalid_parameter", f"status must be one of {', '.join(s.V1_STATUSES)}")
-    filters = VehicleFilterSet(params, queryset=queryset)
+    filters = VehicleFilterSet(params, queryset=queryset, workspace=workspace)
     if not filters.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in filters.errors.items())
         raise ApiError(400, "invalid_parameter", problems, details=filters.errors)
@@ -244,12 +257,13 @@ class ApiView(APIView):
     def ser(self):
         return s.for_version(self.api_version)
 
+    def vehicles(self):
+        """The workspace's vehicles as this version answers them (v2 with their labels: one query a page)."""
+        queryset = Vehicle.objects.filter(workspace=workspace_of(self.request)).select_related("make")
+        return queryset.prefetch_related("labels") if self.api_version != "v1" else queryset
+
     def vehicle_or_404(self, vin):
-        vehicle = (
-            Vehicle.objects.filter(workspace=workspace_of(self.request), vin=normalise_vin(vin)).first()
-            if looks_like_vin(vin)
-            else None
-        )
+        vehicle = self.vehicles().filter(vin=normalise_vin(vin)).first() if looks_like_vin(vin) else None
         if vehicle is None:
             raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
         return vehicle
@@ -258,9 +272,10 @@ class ApiView(APIView):
 class VehicleCollectionView(ApiView):
     def get(self, request):
         queryset = filter_vehicles(
-            Vehicle.objects.filter(workspace=workspace_of(request)).select_related("make"),
+            self.vehicles(),
             request.query_params,
             self.api_version,
+            workspace=workspace_of(request),
         )
         pages = KeysetPagination(VEHICLE_ORDER)
         page = pages.paginate_queryset(queryset, request, view=self)
@@ -270,12 +285,27 @@ class VehicleCollectionView(ApiView):
         return Response(self.ser.VehicleList(answer).data)
 
     def post(self, request):
-        entries = valid_body(s.UploadRequestSerializer, request.data)
+        entries = valid_body(self.ser.UploadRequest, request.data)
         return Response(self.ser.BulkAnswer(upload(workspace_of(request), entries, by(request), self.api_version)).data)
 
 
 class VehicleDetailView(ApiView):
     def get(self, request, vin):
+        return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
+
+    def patch(self, request, vin):
+        """v2 only (view_for leaves PATCH out of v1): edit the details through vehicles.editing."""
+        vehicle = self.vehicle_or_404(vin)
+        body = s.VehiclePatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clean, problems = editing.check(body.validated_data)
+        if problems:
+            details = {field: {"code": f"invalid_{field}", "message": message} for field, message in problems.items()}
+            raise ApiError(400, "invalid_details", "; ".join(problems.values()), details=details)
+        try:
+            editing.edit(vehicle, clean, by(request))
+        except editing.VehicleGone as gone:
+            raise ApiError(404, "vehicle_not_found", str(gone)) from None
         return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
 
 
@@ -473,6 +503,7 @@ OPERATION_IDS = {
     (VehicleCollectionView, "get"): "list_vehicles",
     (VehicleCollectionView, "post"): "upload_vehicles",
     (VehicleDetailView, "get"): "get_vehicle",
+    (VehicleDetailView, "patch"): "edit_vehicle",
     (VehicleDisableView, "post"): "disable_vehicles",
     (VehicleEnableView, "post"): "enable_vehicles",
     (VehicleRemoveView, "post"): "remove_vehicles",
@@ -490,6 +521,10 @@ DESCRIPTIONS = {
     "upload_vehicles": "Adds up to 10,000 VINs through the import engine, each validated as the upload form does. "
     "Answered per VIN in the order sent (`outcome`: added, re-added, duplicate, repeated, invalid); one bad VIN "
     "never fails the others. A malformed body is a 400 and adds nothing.",
+    "edit_vehicle": "Edits a vehicle's details — any of `name`, `license_plate`, `labels`, `odometer`, "
+    "`odometer_unit` — with the upload's rules; answers the vehicle as GET does. Never changes the status; a change "
+    "is recorded as a `vehicle.updated` event. A bad value is a 400 `invalid_details` whose `details` give a `code` "
+    "and `message` per field.",
     "get_vehicle": "One vehicle of the workspace with its status history, newest first. A VIN of another "
     "workspace answers 404, exactly as an unknown one.",
     "disable_vehicles": "Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
@@ -535,6 +570,23 @@ def _schema_decorators(view, version):
                     OpenApiParameter("status", OpenApiTypes.STR, enum=status_enum, description="Filter by status."),
                     OpenApiParameter("make", OpenApiTypes.STR, description="Filter by make name (any case)."),
                     OpenApiParameter("vin", OpenApiTypes.STR, description="VINs starting with this."),
+                    *(
+                        [
+                            OpenApiParameter(
+                                "q",
+                                OpenApiTypes.STR,
+                                description="VIN, license plate or name starting with this (any case).",
+                            ),
+                            OpenApiParameter(
+                                "label",
+                                {"type": "array", "items": {"type": "string", "maxLength": 40}},
+                                explode=True,
+                                description="Vehicles carrying this label (any case); repeated, every label given.",
+                            ),
+                        ]
+                        if version != "v1"
+                        else []
+                    ),
                     OpenApiParameter(
                         "updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."
                     ),
@@ -558,12 +610,12 @@ def _schema_decorators(view, version):
             "post": extend_schema(
                 tags=[tag_vm],
                 summary="Upload VINs (up to 10,000), answered per VIN",
-                request=s.UploadRequestSerializer,
+                request=ser.UploadRequest,
                 responses=bulk,
             ),
         }
     if view is VehicleDetailView:
-        return {
+        decorators = {
             "get": extend_schema(
                 tags=[tag_vm],
                 summary="One vehicle with its status history",
@@ -571,6 +623,15 @@ def _schema_decorators(view, version):
                 responses={200: ser.VehicleDetail, **_errors(404)},
             )
         }
+        if version != "v1":
+            decorators["patch"] = extend_schema(
+                tags=[tag_vm],
+                summary="Edit a vehicle's details (never its status)",
+                parameters=[VIN_PARAM],
+                request=s.VehiclePatchSerializer,
+                responses={200: ser.VehicleDetail, **_errors(400, 404, 413, 415)},
+            )
+        return decorators
     if issubclass(view, VehicleEventView):
         summary = {
             Event.DELETE: "Delete VINs",
@@ -642,7 +703,10 @@ def _schema_decorators(view, version):
 
 def view_for(view, version, in_schema=True):
     """The view class of one version: same code, that version's statuses and schema (none if not in_schema)."""
-    cls = type(f"{view.__name__}{version.upper()}", (view,), {"api_version": version})
+    attrs = {"api_version": version}
+    if version == "v1" and hasattr(view, "patch"):  # v1 is frozen: the methods it had
+        attrs["http_method_names"] = [m for m in view.http_method_names if m != "patch"]
+    cls = type(f"{view.__name__}{version.upper()}", (view,), attrs)
     for method, decorator in _schemas(view, version).items():
         if not in_schema:
             decorator = extend_schema(exclude=True)

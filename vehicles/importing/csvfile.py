@@ -1,6 +1,6 @@
 """Reading a VIN CSV file as a stream: header row; columns `vin` and optionally `odometer`, `odometer_unit`,
-`make` (names without regard to case, in any order, other columns ignored); comma or semicolon; UTF-8 with or
-without BOM.
+`make`, `name`, `license_plate`, `labels` (several labels in one cell separated by `|`) (names without regard to
+case, in any order, other columns ignored); comma or semicolon; UTF-8 with or without BOM.
 
 `check_file` looks at the first bytes only (size, binary content, encoding, header) and raises ImportRefused
 with a message saying what is wrong; `read_entries` then yields one import `Entry` per data row, with its line
@@ -17,8 +17,15 @@ from django.conf import settings
 from vehicles.importing.engine import Entry, ImportRefused
 
 HEAD_BYTES = 64 * 1024
-COLUMNS = ("vin", "odometer", "odometer_unit", "make")
-ALIASES = {"unit": "odometer_unit", "odometer_units": "odometer_unit", "make_name": "make"}
+COLUMNS = ("vin", "odometer", "odometer_unit", "make", "name", "license_plate", "labels")
+ALIASES = {
+    "unit": "odometer_unit",
+    "odometer_units": "odometer_unit",
+    "make_name": "make",
+    "plate": "license_plate",
+    "licence_plate": "license_plate",
+    "label": "labels",
+}
 FIELD_MAX = 10_000  # a cell longer than this is not a VIN file's cell
 
 SAVE_AS = "Save it as “CSV UTF-8 (comma delimited)” and upload it again."
@@ -98,7 +105,7 @@ def _header_columns(header):
         shown = ", ".join(repr(h) for h in header[:8] if h.strip()) or "nothing"
         raise ImportRefused(
             f"The file has no vin column: its first row must name the columns (vin, and optionally odometer, "
-            f"odometer_unit, make); it has {shown}."
+            f"odometer_unit, make, name, license_plate, labels); it has {shown}."
         )
     positions = {}
     for index, name in enumerate(names):
@@ -153,6 +160,7 @@ def read_entries(binary, delimiter=None, on_header=None):
             on_header([cell.strip().strip("\ufeff") for cell in header])
         vin_at = columns["vin"]
         odo_at, unit_at, make_at = columns.get("odometer"), columns.get("odometer_unit"), columns.get("make")
+        name_at, plate_at, labels_at = columns.get("name"), columns.get("license_plate"), columns.get("labels")
         rows = 0
         line = reader.line_num + 1
         for row in reader:
@@ -175,6 +183,9 @@ def read_entries(binary, delimiter=None, on_header=None):
                 make_name=(row[make_at].strip() if make_at is not None and make_at < n else ""),
                 line=start,
                 row=row,
+                name=row[name_at] if name_at is not None and name_at < n else None,
+                license_plate=row[plate_at] if plate_at is not None and plate_at < n else None,
+                labels=row[labels_at] if labels_at is not None and labels_at < n else None,
             )
     except _NotUtf8 as error:
         raise ImportRefused(

@@ -33,7 +33,8 @@ from vininfo.dicts import WMI
 from fleet.models import Make, MakeActivation, Workspace
 from vehicles import bulk
 from vehicles.choices import Status
-from vehicles.models import Vehicle
+from vehicles.details import clean_details, search_key
+from vehicles.models import Vehicle, set_labels
 from vehicles.status import machine
 from vehicles.status.machine import MAKE_NOT_FOUND
 from vehicles.vins import InvalidVin, make_name_for_vin, parse_odometer, validate_vin
@@ -79,7 +80,8 @@ class Entry:
 
     `odometer` may be a number or the text of a CSV cell; `odometer_unit` "km" (default) or "mi";
     `make_name` optional (matched without regard to case; the VIN's own maker when empty); `line` the
-    line of the file it came from, for the report.
+    line of the file it came from, for the report. `name`, `license_plate` and `labels` (a list, or the text of a
+    CSV cell with labels separated by `|`) are judged by vehicles/details.py.
     """
 
     vin: str
@@ -88,6 +90,9 @@ class Entry:
     make_name: str = ""
     line: int | None = None
     row: list | None = None  # the CSV row's cells as given (kept with a problem row, so it can be uploaded again)
+    name: str | None = None
+    license_plate: str | None = None
+    labels: list | str | None = None
 
 
 @dataclass(slots=True)
@@ -255,11 +260,12 @@ class ImportRun:
         def repeated(vin, first):
             return f"VIN {vin} is repeated in the file" + (f" (first on line {first})" if first else "")
 
-        candidates = []  # (entry, vin, odometer, unit, make_id, status, index in the batch, error reason)
+        # (entry, vin, odometer, unit, make_id, status, index in the batch, error reason, details, labels)
+        candidates = []
         first_in_batch = {}
         for index, entry in enumerate(batch):
             self.processed += 1
-            vin, odometer, unit, make_id, error_reason, reason = self._check(entry)
+            vin, odometer, unit, make_id, error_reason, reason, details, labels = self._check(entry)
             if reason:
                 problem(index, entry, vin or str(entry.vin if entry.vin is not None else ""), Outcome.INVALID, reason)
             elif vin in first_in_batch:
@@ -267,7 +273,7 @@ class ImportRun:
             else:
                 first_in_batch[vin] = entry.line or 0
                 status = machine.initial_status(make_id, make_id in self.active)
-                candidates.append((entry, vin, odometer, unit, make_id, status, index, error_reason))
+                candidates.append((entry, vin, odometer, unit, make_id, status, index, error_reason, details, labels))
 
         existing = existing_vehicles(self.workspace.pk, [c[1] for c in candidates])
         new, revived = [], []
@@ -289,15 +295,22 @@ class ImportRun:
                 self.touched[pk] = entry.line or 0
 
         new_ids = self.uploads.insert(
-            self.workspace.pk, [(vin, odo, unit, make, st, err) for _, vin, odo, unit, make, st, _, err in new]
+            self.workspace.pk,
+            [(vin, odo, unit, make, st, err, *det) for _, vin, odo, unit, make, st, _, err, det, _ in new],
         )
-        self.uploads.revive([(pk, c[2], c[3], c[4], c[7]) for pk, c in revived])
+        self.uploads.revive([(pk, c[2], c[3], c[4], c[7], *c[8]) for pk, c in revived])
+        # Labels: new vehicles that carry some, and every revived one (its labels are those uploaded now).
+        labelled = {pk: c[9] for pk, c in zip(new_ids, new, strict=True) if c[9]}
+        if labelled:
+            set_labels(self.workspace.pk, labelled)
+        if revived:
+            set_labels(self.workspace.pk, {pk: c[9] for pk, c in revived}, replace=True)
         self.written += len(new_ids) + len(revived)
         self.new_ids.extend(new_ids)
         self.new_lines.extend(c[0].line or 0 for c in new)
 
         for outcome, written in ((Outcome.ADDED, zip(new_ids, new, strict=True)), (Outcome.READDED, revived)):
-            for pk, (entry, vin, _odometer, _unit, make_id, status, index, error) in written:
+            for pk, (entry, vin, _odometer, _unit, make_id, status, index, error, *_rest) in written:
                 outcomes[outcome] += 1
                 statuses[status] += 1
                 if status in WARNING_STATUSES:
@@ -315,8 +328,9 @@ class ImportRun:
             self.on_problems(problems)
 
     def _check(self, entry):
-        """(vin, odometer, unit, make_id, error reason, problem): the problem says everything that is wrong with
-        the entry (or is empty); the error reason is why a valid entry's VIN goes to Error (no make found)."""
+        """(vin, odometer, unit, make_id, error reason, problem, details, labels): the problem says everything that
+        is wrong with the entry (or is empty); the error reason is why a valid entry's VIN goes to Error (no make
+        found); details are the DETAIL_COLUMNS of machine.Uploads (name, its search key, plate)."""
         problems = []
         try:
             vin = validate_vin(entry.vin)
@@ -328,8 +342,11 @@ class ImportRun:
             odometer, unit = parse_odometer(odometer, unit)
         except ValueError as error:
             problems.append(str(error))
+        given = {"name": entry.name, "license_plate": entry.license_plate, "labels": entry.labels}
+        clean, detail_problems = clean_details(given)
+        problems.extend(detail_problems.values())
         if problems:
-            return vin, None, "km", None, "", "; ".join(problems)
+            return vin, None, "km", None, "", "; ".join(problems), (), []
         make_id = self._make_for(vin, entry.make_name)
         error_reason = ""
         if isinstance(make_id, str):  # a named make that no maker has: no make can be found (SPEC: Error)
@@ -337,7 +354,8 @@ class ImportRun:
         elif make_id is None:
             error_reason = MAKE_NOT_FOUND
         entry.vin, entry.odometer, entry.odometer_unit = vin, odometer, unit
-        return vin, odometer, unit, make_id, error_reason, ""
+        name, plate = clean["name"], clean["license_plate"]
+        return vin, odometer, unit, make_id, error_reason, "", (name, search_key(name), plate), clean["labels"]
 
     def _make_for(self, vin, named):
         """The make's id, None when the VIN names no maker, or the reason when the named make is unknown."""

@@ -41,6 +41,9 @@ left_enabled = Signal()
 # (vehicles/tasks/readings.py).
 entered_enabled = Signal()
 
+# The details an upload writes with each new or revived vehicle (after its status fields), in this order.
+DETAIL_COLUMNS = ("name", "name_key", "license_plate")
+
 MAKE_NOT_FOUND = "Make not found: the VIN's first three characters name no known maker"
 
 
@@ -497,7 +500,8 @@ class Uploads:
         at = connection.ops.adapt_datetimefield_value(now)
         self.vehicle_columns, self.vehicle_constants = bulk.columns(
             Vehicle,
-            ["id", "workspace_id", "vin", "odometer", "odometer_unit", "make_id", "status", "error_reason"],
+            ["id", "workspace_id", "vin", "odometer", "odometer_unit", "make_id", "status", "error_reason"]
+            + list(DETAIL_COLUMNS),
             dict(created_at=at, status_changed_at=at, approval_round=1, deleted_at=None, previous_status=NEW),
         )
         user_id = by.user.pk if by.user is not None and by.user.pk else None
@@ -514,8 +518,8 @@ class Uploads:
         self.pending = array("q")
 
     def insert(self, workspace_id, new):
-        """New vehicles from (vin, odometer, unit, make_id, status, error reason), status from `initial_status`;
-        returns their ids, ascending, in the order given."""
+        """New vehicles from (vin, odometer, unit, make_id, status, error reason, *DETAIL_COLUMNS), status from
+        `initial_status`; returns their ids, ascending, in the order given."""
         ids = self.insert_vehicles(workspace_id, new)
         event_ids = record_changes(
             Event.UPLOAD, self.by, [(workspace_id, row[0], NEW, row[4], row[5], self.now) for row in new], at=self.now
@@ -523,22 +527,24 @@ class Uploads:
         self.insert_history(
             [(pk, NEW, row[4], row[5], event_id) for pk, row, event_id in zip(ids, new, event_ids, strict=True)]
         )
-        for pk, (_vin, _odometer, _unit, make_id, status, _error) in zip(ids, new, strict=True):
+        for pk, row in zip(ids, new, strict=True):
+            make_id, status = row[3], row[4]
             self.deltas[(workspace_id, make_id or 0, status)] += 1
             if status == Status.PENDING:
                 self.pending.append(pk)
         return ids
 
     def revive(self, revived):
-        """Deleted vehicles come back with what was uploaded now, from (pk, odometer, unit, make_id, error reason):
-        one UPDATE of their details, then the guarded update of the upload event."""
+        """Deleted vehicles come back with what was uploaded now, from (pk, odometer, unit, make_id, error reason,
+        *DETAIL_COLUMNS): one UPDATE of their details, then the guarded update of the upload event."""
         if not revived:
             return
+        details = "".join(f", {name} = %s" for name in DETAIL_COLUMNS)
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"UPDATE {self.vehicle_table} SET odometer = %s, odometer_unit = %s, make_id = %s, error_reason = %s "
-                "WHERE id = %s AND deleted_at IS NOT NULL",
-                [(odometer, unit, make_id, error, pk) for pk, odometer, unit, make_id, error in revived],
+                f"UPDATE {self.vehicle_table} SET odometer = %s, odometer_unit = %s, make_id = %s, error_reason = %s"
+                f"{details} WHERE id = %s AND deleted_at IS NOT NULL",
+                [(*row[1:], row[0]) for row in revived],
             )
         apply(Event.UPLOAD, Vehicle.all_objects.filter(pk__in=[row[0] for row in revived]), self.by)
 

@@ -1,6 +1,9 @@
 """`/workspaces/<slug>/vehicles/export.csv`: every vehicle the VIN table's filters, search and sort select (all
 pages), streamed in bounded memory (a server-side cursor on PostgreSQL, chunked reads on SQLite)."""
 
+from collections import defaultdict
+from itertools import islice
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils import timezone
@@ -9,8 +12,9 @@ from django_tables2 import RequestConfig
 
 from fleet.access import get_workspace_for
 from vehicles import bulk, spreadsheet
+from vehicles.details import LABEL_SEPARATOR
 from vehicles.filters import VehicleFilterSet, filter_errors
-from vehicles.models import Vehicle
+from vehicles.models import Vehicle, VehicleLabel
 from vehicles.views.tables import VehicleTable
 
 # SPEC.md's columns, in order.
@@ -40,7 +44,9 @@ def vehicle_rows(queryset):
 
 
 def _rows(queryset):
-    for vin, make, year, odometer, unit, status, changed, error in queryset.values_list(
+    """The rows, CHUNK at a time: one query for the vehicles (streamed) and one for each chunk's labels."""
+    values = queryset.values_list(
+        "pk",
         "vin",
         "make__name",
         "model_year",
@@ -49,17 +55,36 @@ def _rows(queryset):
         "status",
         "status_changed_at",
         "error_reason",
-    ).iterator(chunk_size=CHUNK):
-        changed = changed.isoformat().replace("+00:00", "Z") if changed else ""
-        # name, license_plate and labels: columns of SPEC.md's export, empty until vehicles carry them.
-        yield [vin, make, year, odometer, unit, status, changed, error, "", "", ""]
+        "name",
+        "license_plate",
+    ).iterator(chunk_size=CHUNK)
+    while chunk := list(islice(values, CHUNK)):
+        labels = defaultdict(list)
+        pairs = VehicleLabel.objects.filter(vehicle_id__in=[row[0] for row in chunk]).order_by("label__key")
+        for pk, name in pairs.values_list("vehicle_id", "label__name"):
+            labels[pk].append(name)
+        for pk, vin, make, year, odometer, unit, status, changed, error, name, plate in chunk:
+            changed = changed.isoformat().replace("+00:00", "Z") if changed else ""
+            yield [
+                vin,
+                make,
+                year,
+                odometer,
+                unit,
+                status,
+                changed,
+                error,
+                name,
+                plate,
+                LABEL_SEPARATOR.join(labels[pk]),
+            ]
 
 
 @login_required
 @require_GET
 def vehicle_export(request, slug):
     workspace, _ = get_workspace_for(request.user, slug)
-    filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace))
+    filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace), workspace=workspace)
     if not filterset.is_valid():
         message = "The export was not made: " + "; ".join(filter_errors(filterset)) + "\n"
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

@@ -114,6 +114,7 @@ def live(request, slug):
 
     changed = _changed_vins(new)
     shown = Vehicle.all_objects.filter(workspace=workspace, pk__in=rows, vin__in=list(changed)).select_related("make")
+    shown = shown.prefetch_related("labels")
     vehicles = waiting.annotate(sorted(shown, key=lambda v: rows.index(v.pk)))
     query = request.GET.copy()
     for name in LIVE_PARAMS:

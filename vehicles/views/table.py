@@ -26,11 +26,12 @@ from events.models import Event as LoggedEvent
 from fleet.access import get_workspace_for
 from fleet.models import Make
 from vehicles.choices import STATUS_COLOURS, Event, Status
-from vehicles.filters import VehicleFilterSet, filter_errors
+from vehicles.filters import CANDIDATES_CAP, VehicleFilterSet, filter_errors
 from vehicles.models import Vehicle, VehicleCount
 from vehicles.status import machine, waiting
 from vehicles.status.counts import status_counts
 from vehicles.status.machine import By, TransitionNotAllowed
+from vehicles.views.forms import VehicleDetailsForm
 from vehicles.views.tables import PER_PAGE, VehiclePaginator, VehicleTable
 from vehicles.views.vehicle_data import vehicle_data
 
@@ -103,7 +104,7 @@ def status_links(query, workspace, counts, current):
 
 def _kept_total(workspace, data, counts):
     """The number of vehicles the filters select, from the kept counts; None when they cannot tell."""
-    if data.get("vin") or data.get("updated_since") or data.get("stuck") == "1":
+    if data.get("vin") or data.get("updated_since") or data.get("stuck") == "1" or data.get("q") or data.get("label"):
         return None
     status, make_name = data.get("status"), data.get("make")
     if not make_name:
@@ -140,16 +141,23 @@ def _makes_in(workspace):
 
 def table_context(request, workspace, membership):
     counts = status_counts(workspace)
-    filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace))
-    queryset = filterset.qs.select_related("make")
+    filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace), workspace=workspace)
+    queryset = filterset.qs.select_related("make").prefetch_related("labels")
     filterset.is_valid()  # an invalid filter is reported and ignored; the valid ones still apply
     data = filterset.form.cleaned_data
 
     table = VehicleTable(queryset)
     RequestConfig(request, paginate=False).configure(table)
-    # The stuck filter's total is counted as its "N stuck" link is: up to STUCK_COUNT_CAP.
-    cap = waiting.STUCK_COUNT_CAP if data.get("stuck") == "1" else None
-    paginator = VehiclePaginator(table.data.data, PER_PAGE, count=_kept_total(workspace, data, counts), cap=cap)
+    # The stuck filter's total is counted as its "N stuck" link is: up to STUCK_COUNT_CAP; a search or label filter
+    # that matched more than CANDIDATES_CAP says "more than 2,000 match", never counted.
+    cap = waiting.STUCK_COUNT_CAP if data.get("stuck") == "1" else (CANDIDATES_CAP if filterset.over_cap else None)
+    paginator = VehiclePaginator(
+        table.data.data,
+        PER_PAGE,
+        count=_kept_total(workspace, data, counts),
+        cap=cap,
+        over_cap=filterset.over_cap,
+    )
     page = paginator.get_page(request.GET.get("page"))
 
     params = request.GET.copy()
@@ -173,8 +181,21 @@ def table_context(request, workspace, membership):
         "query_without_page": params.urlencode(),
         # The bulk bar's "Select all N matching": the selection travels as this filter query.
         "filter_query": filters.urlencode(),
+        "label_chips": label_chips(request.GET, data.get("label") or []),
+        "filtered": any(data.get(name) for name in ("status", "make", "vin", "q", "label")) or data.get("stuck") == "1",
         **_places(workspace, request.get_full_path()),
     }
+
+
+def label_chips(query, labels):
+    """The `label` filters as chips: each a link to the same table without that label (and back to page 1)."""
+    chips = []
+    for label in labels:
+        params = query.copy()
+        params.pop("page", None)
+        params.setlist("label", [other for other in params.getlist("label") if other.strip() != label])
+        chips.append({"label": label, "query": params.urlencode()})
+    return chips
 
 
 def _places(workspace, here):
@@ -213,6 +234,13 @@ def vehicle_list(request, slug):
 def vehicle_detail(request, slug, vin):
     workspace, membership = get_workspace_for(request.user, slug)
     vehicle = get_object_or_404(Vehicle.objects.select_related("make"), workspace=workspace, vin=vin)
+    return vehicle_page(request, workspace, membership, vehicle)
+
+
+def vehicle_page(request, workspace, membership, vehicle, details_form=None, status=200):
+    """The vehicle page; managers also get the details form (vehicles/views/edit.py answers its POST)."""
+    if membership.can_manage and details_form is None:
+        details_form = VehicleDetailsForm.for_vehicle(vehicle)
     history = list(vehicle.history.all())
     waiting.annotate([vehicle])
     return render(
@@ -226,9 +254,11 @@ def vehicle_detail(request, slug, vin):
             "history": history,
             "timeline": waiting.timeline(vehicle, history),
             "data": vehicle_data(vehicle, workspace),
+            "details_form": details_form if membership.can_manage else None,
             **_places(workspace, request.get_full_path()),
             **live_context(workspace),
         },
+        status=status,
     )
 
 

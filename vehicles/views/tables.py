@@ -16,6 +16,8 @@ PER_PAGE = 50
 
 class VehicleTable(tables.Table):
     vin = tables.Column(verbose_name="VIN", order_by=("vin",))
+    name = tables.Column(verbose_name="Name", orderable=False)
+    labels = tables.Column(verbose_name="Labels", orderable=False, empty_values=())
     make = tables.Column(accessor="make__name", verbose_name="Make", orderable=False)
     model_year = tables.Column(verbose_name="Model year", orderable=False)
     odometer = tables.Column(verbose_name="Odometer", orderable=False)
@@ -24,7 +26,7 @@ class VehicleTable(tables.Table):
 
     class Meta:
         model = Vehicle
-        fields = ("vin", "make", "model_year", "odometer", "status", "status_changed_at")
+        fields = ("vin", "name", "labels", "make", "model_year", "odometer", "status", "status_changed_at")
         order_by = ("-status_changed_at",)
         order_by_field = "sort"
 
@@ -37,20 +39,28 @@ class VehiclePaginator(CappedCountPaginator):
     of an exactly known total, the ids are read from the other end, so the last page is as cheap as the first.
     """
 
-    def __init__(self, queryset, per_page=PER_PAGE, count=None, cap=None):
+    def __init__(self, queryset, per_page=PER_PAGE, count=None, cap=None, over_cap=False):
+        """over_cap: the filters already know that more than the cap match (vehicles.filters.narrowed)."""
         super().__init__(queryset, per_page)
-        self.known_count = count
         if cap is not None:
             self.cap = cap
+        self.known_count = count
+        self.over_cap = over_cap and count is None
 
     @cached_property
     def count(self):
-        return self.known_count if self.known_count is not None else super().count
+        if self.over_cap:
+            return self.cap + 1
+        if self.known_count is not None:
+            return self.known_count
+        # Counted without the table's order: a count up to the cap kept in that order walks PostgreSQL's ordered
+        # index to the end of the workspace when few rows match (a search among a few thousand ids).
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def capped(self):
         """True when the total is only known to be above the cap."""
-        return self.known_count is None and super().capped
+        return self.known_count is None and self.count > self.cap
 
     def page(self, number):
         number = self.validate_number(number)

@@ -71,7 +71,14 @@ def upload_vin(request, slug):
     if not form.is_valid():
         return _upload_page(request, workspace, membership, vin_form=form, status=400 if not request.htmx else 200)
     data = form.cleaned_data
-    entry = Entry(vin=data["vin"], odometer=data["odometer"], odometer_unit=data["odometer_unit"])
+    entry = Entry(
+        vin=data["vin"],
+        odometer=data["odometer"],
+        odometer_unit=data["odometer_unit"],
+        name=data["name"],
+        license_plate=data["license_plate"],
+        labels=data["labels"],
+    )
     [result] = add_vehicles(workspace, [entry], By.manager(request.user))
     if result.outcome not in (Outcome.ADDED, Outcome.READDED):
         form.add_error("vin", result.reason)
