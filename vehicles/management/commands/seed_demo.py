@@ -49,8 +49,8 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo data created: workspaces demo-fleet and other-fleet; users admin, manager, viewer, other "
             f"(each password is the user's name). demo-fleet: {summary}; {readings} readings; "
-            "activation of Ferrari requested. Run the worker (manage.py db_worker) to let the approval chain "
-            "and the periodic data fetch run."
+            "activation of Ferrari requested. The task worker (manage.py db_worker, which `make run` starts) runs "
+            "the approval chain and the periodic data fetch."
         )
 
     def _user(self, name, superuser=False):
@@ -77,9 +77,15 @@ class Command(BaseCommand):
             activate_make(workspace, Make.objects.get_or_create(name=name)[0], seed)
         entries = [
             Entry(
-                vin=make_vin(wmi, serial), odometer=1000 * serial + 17, odometer_unit="mi" if make == "Ford" else "km"
+                vin=make_vin(wmi, serial),
+                odometer=1000 * serial + 17,
+                odometer_unit="mi" if make == "Ford" else "km",
+                # Details and labels (docs/details.md): a name and a plate for most, a depot label for each.
+                name=f"{make} {serial}" if serial < 6 else None,
+                license_plate=f"B-FL {100 * index + serial}" if serial < 5 else None,
+                labels=["Depot North" if serial % 2 else "Depot South", *(["EV"] if make == "Tesla" else [])],
             )
-            for make, wmi in DEMO_WMIS.items()
+            for index, (make, wmi) in enumerate(DEMO_WMIS.items())
             for serial in range(1, 8)
         ]
         entries += [Entry(vin=make_vin(UNKNOWN_WMI, serial)) for serial in range(1, 3)]  # no maker: Error
