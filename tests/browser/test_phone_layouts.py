@@ -64,9 +64,18 @@ def test_the_phone_vin_table_sorts_selects_all_and_keeps_filters_behind_one_butt
     shown = page.locator(".vin-table tbody th.vin").all_inner_texts()
     assert shown == sorted(v.vin for v in fleet)
 
-    page.get_by_label("Select all on this page").check()
+    # The sort link used keeps the focus (static/fleet/focus.js), now saying its new order.
+    assert page.evaluate("document.activeElement.id") == "phone-sort-vin"
+
+    toggle = page.get_by_label("Select all on this page")
+    toggle.check()
     boxes = page.locator('.vin-table tbody input[type=checkbox][name="vin"]')
     assert boxes.count() == len(fleet)
     for i in range(boxes.count()):
         expect(boxes.nth(i)).to_be_checked()
     screenshot("selected")
+    expect(page.locator("#select-all")).to_be_checked()  # the head's toggle (not shown) agrees
+    expect(page.locator("#bulk-form").get_by_text(f"{len(fleet)} selected", exact=True)).to_be_visible()
+    boxes.nth(0).uncheck()  # one row unticked: the page is no longer all selected
+    expect(toggle).not_to_be_checked()
+    expect(page.locator("#select-all")).not_to_be_checked()
