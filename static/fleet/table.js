@@ -106,10 +106,20 @@
   });
 
   // On a phone, panels marked data-collapse-on-phone (the VIN table's filters) start closed: one button instead
-  // of a screen of fields. Without JavaScript they stay open. Again after HTMX redraws the table.
+  // of a screen of fields. Without JavaScript they stay open. Once the person opens one it stays open over the
+  // table's redraws (a sort, a status count, a page, the live table) until they close it or use it: a Filter or
+  // Clear filters closes it again, so that the results are what they see.
   var phone = window.matchMedia("(max-width: 40rem)");
-  function collapseOnPhone() {
+  var keptOpen = false;
+  document.addEventListener("click", function (e) {
+    var summary = e.target.closest && e.target.closest("details[data-collapse-on-phone] > summary");
+    if (summary) keptOpen = !summary.parentElement.open; // before the click toggles it
+  });
+  function collapseOnPhone(e) {
     if (!phone.matches) return;
+    var config = e && e.detail && e.detail.requestConfig;
+    if (config && config.elt && config.elt.closest && config.elt.closest("[data-collapse-on-phone]")) keptOpen = false;
+    if (keptOpen) return;
     document.querySelectorAll("details[data-collapse-on-phone][open]").forEach(function (panel) {
       if (!panel.contains(document.activeElement)) panel.open = false;
     });
