@@ -106,10 +106,20 @@
   });
 
   // On a phone, panels marked data-collapse-on-phone (the VIN table's filters) start closed: one button instead
-  // of a screen of fields. Without JavaScript they stay open. Again after HTMX redraws the table.
+  // of a screen of fields. Without JavaScript they stay open. Once the person opens one it stays open over the
+  // table's redraws (a sort, a status count, a page, the live table) until they close it or use it: a Filter or
+  // Clear filters closes it again, so that the results are what they see.
   var phone = window.matchMedia("(max-width: 40rem)");
-  function collapseOnPhone() {
+  var keptOpen = false;
+  document.addEventListener("click", function (e) {
+    var summary = e.target.closest && e.target.closest("details[data-collapse-on-phone] > summary");
+    if (summary) keptOpen = !summary.parentElement.open; // before the click toggles it
+  });
+  function collapseOnPhone(e) {
     if (!phone.matches) return;
+    var config = e && e.detail && e.detail.requestConfig;
+    if (config && config.elt && config.elt.closest && config.elt.closest("[data-collapse-on-phone]")) keptOpen = false;
+    if (keptOpen) return;
     document.querySelectorAll("details[data-collapse-on-phone][open]").forEach(function (panel) {
       if (!panel.contains(document.activeElement)) panel.open = false;
     });
@@ -123,19 +133,26 @@
     return document.querySelectorAll('input[type=checkbox][name=vin][form="' + form + '"]');
   }
 
-  function pageToggleShown(all) {
-    if (!all) return false;
-    var r = all.getBoundingClientRect();
-    return r.width > 0 && r.right > 0; // on a phone the table's head (and its toggle) is off screen
+  // The page's "select all" toggles: the table head's, and on a phone the toolbar's above the cards (one of the
+  // two is on screen). Every one of them is handled alike and they always agree.
+  function toggles(form) {
+    return document.querySelectorAll('[data-select-all="' + form + '"]');
+  }
+
+  function shown(el) {
+    var r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > 0;
   }
 
   function showSelection(form) {
     var bar = document.getElementById(form);
     if (!bar) return;
-    var all = document.querySelector('[data-select-all="' + form + '"]');
+    var all = Array.prototype.slice.call(toggles(form));
     var matching = bar.querySelector("#select-matching");
     var holder = bar.querySelector("[data-select-matching]");
-    if (holder) holder.hidden = !(matching.checked || (all && all.checked) || !pageToggleShown(all));
+    var pageTicked = all.some(function (box) { return box.checked; });
+    var noneShown = !all.some(shown); // no toggle on screen (none rendered): offer it at once
+    if (holder) holder.hidden = !(matching.checked || pageTicked || noneShown);
     var count = bar.querySelector("[data-bulk-count]");
     if (!count) return;
     var ticked = Array.prototype.filter.call(boxes(form), function (box) { return box.checked; }).length;
@@ -149,6 +166,7 @@
     var all = target.closest("[data-select-all]");
     if (all) {
       var form = all.getAttribute("data-select-all");
+      toggles(form).forEach(function (box) { box.checked = all.checked; });
       boxes(form).forEach(function (box) { box.checked = all.checked; });
       var matching = document.querySelector("#" + form + " #select-matching");
       if (matching && !all.checked) matching.checked = false;
@@ -157,16 +175,18 @@
     }
     if (target.id === "select-matching") {
       var bar = target.form;
-      if (target.checked) boxes(bar.id).forEach(function (box) { box.checked = true; });
+      if (target.checked) {
+        boxes(bar.id).forEach(function (box) { box.checked = true; });
+        toggles(bar.id).forEach(function (box) { box.checked = true; });
+      }
       showSelection(bar.id);
       return;
     }
     if (target.matches("input[type=checkbox][name=vin][form]")) {
       var name = target.getAttribute("form");
       if (!target.checked) {
-        var page = document.querySelector('[data-select-all="' + name + '"]');
         var every = document.querySelector("#" + name + " #select-matching");
-        if (page) page.checked = false;
+        toggles(name).forEach(function (box) { box.checked = false; });
         if (every) every.checked = false;
       }
       showSelection(name);

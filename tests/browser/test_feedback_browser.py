@@ -36,6 +36,20 @@ def press(page, locator, key="Enter"):
     page.keyboard.press(key)
 
 
+def open_filters(page):
+    """On a phone the filters are behind one button (closed again after each redraw): tap it, as a person does."""
+    panel = page.locator("details.filters-panel")
+    if not panel.evaluate("el => el.open"):
+        panel.locator("summary").click()
+    expect(page.get_by_label("Status", exact=True)).to_be_visible()
+
+
+def page_toggle(page, size):
+    """The page's own "select all": in the table's head, or on a phone in the toolbar above the cards."""
+    name = "Select all vehicles on this page" if size == "desktop" else "Select all on this page"
+    return page.get_by_role("checkbox", name=name, exact=True)
+
+
 def status_of(vehicle):
     vehicle = Vehicle.all_objects.get(pk=vehicle.pk)
     return DELETED if vehicle.is_deleted else vehicle.status
@@ -64,10 +78,14 @@ def test_focus_follows_every_swap_of_the_vin_table(live_server, login, page, siz
     table = page.locator("#vehicle-table")
     caption = page.locator("#vehicle-table-caption")
 
-    # Sort: focus stays on the sort link that was used (its new state is read out with it).
-    press(page, page.locator("#sort-vin"))
+    # Sort: focus stays on the sort link that was used (its new state is read out with it): the table head's, or
+    # on a phone (the head is not shown) the toolbar's above the cards.
+    sort_link = "sort-vin" if size == "desktop" else "phone-sort-vin"
+    press(page, page.locator(f"#{sort_link}"))
     expect(page).to_have_url(re.compile(r"sort=vin"))
-    assert focused(page) == "sort-vin"
+    assert focused(page) == sort_link
+    if size == "phone":
+        expect(page.locator("#phone-sort-vin")).to_have_attribute("aria-current", "true")
 
     # A status count: focus stays on that count, now the current one.
     press(page, page.get_by_role("link", name=re.compile(r"^Enabled 2$")))
@@ -76,6 +94,7 @@ def test_focus_follows_every_swap_of_the_vin_table(live_server, login, page, siz
     assert focused(page) == "count-enabled"
 
     # Filter: focus goes to the caption, which says how many match.
+    open_filters(page)
     page.get_by_label("Status", exact=True).select_option("pending")
     press(page, page.get_by_role("button", name="Filter"))
     expect(caption).to_contain_text("55 vehicles match the filters")
@@ -91,6 +110,7 @@ def test_focus_follows_every_swap_of_the_vin_table(live_server, login, page, siz
     assert focused(page) == "vehicle-table-caption"
 
     # Clear filters: the same.
+    open_filters(page)
     press(page, table.get_by_role("link", name="Clear filters"))
     expect(caption).to_contain_text("58 vehicles")
     assert focused(page) == "vehicle-table-caption"
@@ -172,6 +192,7 @@ def test_select_all_matching_applies_to_every_page_of_the_filtered_set(
 ):
     theirs = make_vehicle(Status.PENDING, target_workspace=other_workspace)
     login("mia")
+    open_filters(page)
     page.get_by_label("Status", exact=True).select_option("pending")
     page.get_by_role("button", name="Filter").click()
     caption = page.locator("#vehicle-table-caption")
@@ -179,11 +200,11 @@ def test_select_all_matching_applies_to_every_page_of_the_filtered_set(
     bar = page.locator("#bulk-form")
     matching = bar.get_by_role("checkbox", name="Select all 55 matching")
 
-    if size == "desktop":  # offered once the page is selected
-        expect(matching).to_be_hidden()
-        page.get_by_role("checkbox", name="Select all vehicles on this page").check()
-        expect(bar.get_by_text("50 selected", exact=True)).to_be_visible()
-    matching.check()  # on a phone, the page's own toggle is not on screen: offered at once
+    # Offered once the page is selected, by either of its toggles (the head's; on a phone the toolbar's).
+    expect(matching).to_be_hidden()
+    page_toggle(page, size).check()
+    expect(bar.get_by_text("50 selected", exact=True)).to_be_visible()
+    matching.check()
     expect(bar.get_by_text("All 55 matching selected", exact=True)).to_be_visible()
     assert axe("#bulk-form") == []
     screenshot(f"all-matching-selected-{size}")
@@ -201,8 +222,7 @@ def test_select_all_matching_applies_to_every_page_of_the_filtered_set(
         machine.approve(Vehicle.objects.filter(workspace=workspace, status=Status.PENDING), party, By.system("test"))
     page.goto(live_server.url + reverse("vehicles:list", args=["acme"]) + "?status=enabled")
     expect(caption).to_contain_text("57 vehicles match the filters")
-    if size == "desktop":
-        page.get_by_role("checkbox", name="Select all vehicles on this page").check()
+    page_toggle(page, size).check()
     bar.get_by_role("checkbox", name="Select all 57 matching").check()
     page.get_by_label("With the selected vehicles").select_option("disable")
     page.get_by_role("button", name="Apply to selected").click()

@@ -38,11 +38,19 @@ def test_the_phone_vin_table_sorts_selects_all_and_keeps_filters_behind_one_butt
     page.get_by_text("Filters", exact=True).click()
     expect(status_filter).to_be_visible()
     screenshot("filters-open")
+    # Opened, they stay open over the table's redraws until used (a status count here).
+    page.get_by_role("link", name=re.compile(r"^Disabled 1$")).click()
+    expect(page.locator(".vin-table caption")).to_contain_text("1 vehicle match the filters")
+    expect(status_filter).to_be_visible()
     status_filter.select_option("enabled")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator(".vin-table caption")).to_contain_text("1 vehicle match the filters")
     expect(page.get_by_text("Filters (in use)")).to_be_visible()
     expect(status_filter).to_be_hidden()  # collapsed again once the table is redrawn
+    # Filters with a problem stay open: the field to put right is on screen.
+    page.goto(f"{live_server.url}/workspaces/acme/vehicles/?status=nonsense")
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem with the filters")
+    expect(status_filter).to_be_visible()
     page.goto(f"{live_server.url}/workspaces/acme/vehicles/")
 
     # The table head is not shown and no Tab stops in it; sort and select-all are above the cards.
@@ -64,9 +72,18 @@ def test_the_phone_vin_table_sorts_selects_all_and_keeps_filters_behind_one_butt
     shown = page.locator(".vin-table tbody th.vin").all_inner_texts()
     assert shown == sorted(v.vin for v in fleet)
 
-    page.get_by_label("Select all on this page").check()
+    # The sort link used keeps the focus (static/fleet/focus.js), now saying its new order.
+    assert page.evaluate("document.activeElement.id") == "phone-sort-vin"
+
+    toggle = page.get_by_label("Select all on this page")
+    toggle.check()
     boxes = page.locator('.vin-table tbody input[type=checkbox][name="vin"]')
     assert boxes.count() == len(fleet)
     for i in range(boxes.count()):
         expect(boxes.nth(i)).to_be_checked()
+    expect(page.locator("#select-all")).to_be_checked()  # the head's toggle (not shown) agrees
+    expect(page.locator("#bulk-form").get_by_text(f"{len(fleet)} selected", exact=True)).to_be_visible()
     screenshot("selected")
+    boxes.nth(0).uncheck()  # one row unticked: the page is no longer all selected
+    expect(toggle).not_to_be_checked()
+    expect(page.locator("#select-all")).not_to_be_checked()
