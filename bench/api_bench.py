@@ -233,21 +233,24 @@ def upload(port, token, round_number):
     vins = [
         {"vin": f"WBA{round_number:02d}{serial:012d}", "odometer": serial % 200000} for serial in range(UPLOAD_VINS)
     ]
-    body = json.dumps({"vins": vins})
+    elapsed, answer = post_json(port, token, "/api/v2/vehicle-management/vehicles/", {"vins": vins})
+    assert answer["summary"] == {"succeeded": UPLOAD_VINS, "failed": 0}, answer["summary"]
+    return elapsed
+
+
+def post_json(port, token, path, payload):
+    """(seconds, answer) of one authenticated JSON POST, on a new connection; the answer must be a 200."""
+    body = json.dumps(payload)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     started = time.perf_counter()
     connection.request(
-        "POST",
-        "/api/v2/vehicle-management/vehicles/",
-        body=body,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        "POST", path, body=body, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     )
     response = connection.getresponse()
     answer = json.loads(response.read())
     elapsed = time.perf_counter() - started
     assert response.status == 200, (response.status, answer)
-    assert answer["summary"] == {"succeeded": UPLOAD_VINS, "failed": 0}, answer["summary"]
-    return elapsed
+    return elapsed, answer
 
 
 def main():

@@ -174,29 +174,11 @@ def main():
     args = parser.parse_args()
     configure(args.db)
     from django.db import connection
-    from django.test import RequestFactory
-    from django.urls import reverse
-    from django_htmx.middleware import HtmxDetails
-
-    from vehicles.views.table import vehicle_list
 
     user = build(args.rebuild)
     if args.build_only:
         return 0
-    factory = RequestFactory()
-
-    def page(slug, **params):
-        def make():
-            request = factory.get(reverse("vehicles:list", args=[slug]), params)
-            request.user = user
-            request.htmx = HtmxDetails(request)
-            request.resolver_kwargs = {"slug": slug}
-            return request
-
-        return make
-
-    def view(request):
-        return vehicle_list(request, **request.resolver_kwargs)
+    page, view = table_bench.table_pages(user)
 
     scenarios = [
         ("first page, 1,000 vehicles (baseline)", page("bench-small"), False),

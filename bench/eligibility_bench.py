@@ -14,8 +14,6 @@ call a client would make next). The ratios printed are eligibility ÷ each of th
 """
 
 import argparse
-import http.client
-import json
 import os
 import statistics
 import sys
@@ -26,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import api_bench  # noqa: E402
-from bench.api_bench import server_env, set_up, start_server, upload  # noqa: E402
+from bench.api_bench import post_json, server_env, set_up, start_server, upload  # noqa: E402
 from vehicles.vins import InvalidVin, validate_vin  # noqa: E402
 
 VINS = 10_000
@@ -62,19 +60,7 @@ def vins_for(round_number):
 
 
 def check(port, token, vins, eligible):
-    body = json.dumps({"vins": vins})
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    started = time.perf_counter()
-    connection.request(
-        "POST",
-        "/api/v2/vehicle-management/eligibility",
-        body=body,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    response = connection.getresponse()
-    answer = json.loads(response.read())
-    elapsed = time.perf_counter() - started
-    assert response.status == 200, (response.status, answer)
+    elapsed, answer = post_json(port, token, "/api/v2/vehicle-management/eligibility", {"vins": vins})
     assert answer["summary"] == {"eligible": eligible, "ineligible": VINS - eligible}, answer["summary"]
     assert [r["vin"] for r in answer["results"]] == vins  # in the order sent
     return elapsed

@@ -87,28 +87,15 @@ def main():
     args = parser.parse_args()
     configure(args.db)
     from django.db import connection
-    from django.test import RequestFactory
-    from django.urls import reverse
-    from django_htmx.middleware import HtmxDetails
 
     from vehicles.models import Vehicle
     from vehicles.status import waiting
-    from vehicles.views.table import vehicle_list
 
     user, workspace = build(args.rebuild)
-    factory = RequestFactory()
+    page_of, view = table_bench.table_pages(user)
 
     def page(**params):
-        def make():
-            request = factory.get(reverse("vehicles:list", args=[workspace.slug]), params)
-            request.user = user
-            request.htmx = HtmxDetails(request)
-            return request
-
-        return make
-
-    def view(request):
-        return vehicle_list(request, slug=workspace.slug)
+        return page_of(workspace.slug, **params)
 
     stuck_total = waiting.stuck(Vehicle.objects.filter(workspace=workspace)).count()
     pending = Vehicle.objects.filter(workspace=workspace, status="pending").count()

@@ -188,7 +188,9 @@ def timed(view, scenarios, runs):
     }
 
 
-def measure(user, workspaces, runs):
+def table_pages(user):
+    """(page, view): `page(slug, **params)` makes a function building a request of the VIN table for `user`,
+    `view(request)` answers it (the view itself, without the middleware: what `timed` measures)."""
     from django.test import RequestFactory
     from django.urls import reverse
     from django_htmx.middleware import HtmxDetails
@@ -209,6 +211,12 @@ def measure(user, workspaces, runs):
 
     def view(request):
         return vehicle_list(request, **request.resolver_kwargs)
+
+    return page, view
+
+
+def measure(user, workspaces, runs):
+    page, view = table_pages(user)
 
     scenarios = [
         ("first page, 1,000 vehicles (baseline)", page("bench-small"), True),
