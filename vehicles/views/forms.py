@@ -37,6 +37,16 @@ class DetailsForm(forms.Form):
         data.update(clean)
         return data
 
+    def clean(self):
+        """The odometer (where the form has one) by `vins.parse_odometer`, then the details."""
+        data = super().clean()
+        if "odometer" in self.fields and "odometer" in data:
+            try:
+                data["odometer"], data["odometer_unit"] = parse_odometer(data["odometer"], data.get("odometer_unit"))
+            except ValueError as error:
+                self.add_error("odometer", _sentence(str(error)))
+        return self.clean_details(data)
+
 
 class OneVinForm(DetailsForm):
     field_order = ["vin", "odometer", "odometer_unit", "name", "license_plate", "labels"]
@@ -53,14 +63,6 @@ class OneVinForm(DetailsForm):
         except InvalidVin as error:
             raise forms.ValidationError(str(error)) from None
 
-    def clean(self):
-        data = super().clean()
-        if "odometer" in data:
-            try:
-                data["odometer"], data["odometer_unit"] = parse_odometer(data["odometer"], data.get("odometer_unit"))
-            except ValueError as error:
-                self.add_error("odometer", _sentence(str(error)))
-        return self.clean_details(data)
 
 
 class VehicleDetailsForm(DetailsForm):
@@ -81,14 +83,6 @@ class VehicleDetailsForm(DetailsForm):
             }
         )
 
-    def clean(self):
-        data = super().clean()
-        if "odometer" in data:
-            try:
-                data["odometer"], data["odometer_unit"] = parse_odometer(data["odometer"], data.get("odometer_unit"))
-            except ValueError as error:
-                self.add_error("odometer", _sentence(str(error)))
-        return self.clean_details(data)
 
 
 class CsvUploadForm(forms.Form):
