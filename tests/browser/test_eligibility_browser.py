@@ -33,6 +33,7 @@ def test_a_manager_checks_a_file_then_adds_the_eligible_ones(
     page.locator("#csv-file").get_by_role("button", name="Check eligibility").click()
 
     expect(page.get_by_role("heading", name="Eligibility of fleet.csv: 5 VINs checked")).to_be_visible()
+    expect(page.locator("#eligibility-report")).to_be_focused()  # the answer, read from its start
     expect(page.locator("#eligibility-report").get_by_role("status")).to_have_text(
         "2 eligible, 3 not eligible. Nothing was added."
     )
@@ -70,6 +71,7 @@ def test_the_typed_vin_is_checked_then_added(live_server, login, page, workspace
     page.get_by_label("VIN", exact=True).fill(refused_vin())
     page.locator("#one-vin").get_by_role("button", name="Check eligibility").click()
     expect(page.get_by_role("table", name="Answer per VIN")).to_contain_text(REFUSAL_REASON)
+    expect(page.locator("#eligibility-report")).to_be_focused()
     expect(page.get_by_text("No VIN is eligible: there is nothing to add.")).to_be_visible()
 
     page.get_by_label("VIN", exact=True).fill(vin)
