@@ -9,9 +9,11 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django_filters.fields import IsoDateTimeField
 
+from fleet.models import Make
 from vehicles.choices import Status
 from vehicles.details import LABEL_MAX, label_key, search_key
 from vehicles.models import Label, Vehicle, VehicleLabel
@@ -83,7 +85,7 @@ class VehicleFilterSet(django_filters.FilterSet):
     query never reaches the database with one; `updated_since` is compared in UTC."""
 
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status", label="Status")
-    make = django_filters.CharFilter(field_name="make__name", lookup_expr="iexact", label="Make")
+    make = django_filters.CharFilter(method="filter_make", label="Make")
     vin = django_filters.CharFilter(method="filter_vin_prefix", label="VIN starts with")
     q = django_filters.CharFilter(method="filter_search", label="Search", max_length=100)
     label = LabelsFilter(method="filter_labels", label="Label")
@@ -96,9 +98,17 @@ class VehicleFilterSet(django_filters.FilterSet):
         model = Vehicle
         fields = ["status", "make", "vin", "q", "label", "updated_since", "stuck"]
 
+    def filter_make(self, queryset, name, value):
+        """The make by its name, without regard to case. Its id is looked up first (a table of a few hundred
+        makes), so that the vehicles are filtered on their own column: joined by name, PostgreSQL cannot tell how
+        many vehicles the make has and walks 59,000 Pending rows for a page of stuck Teslas (42 ms, against 2 ms
+        by id; bench/stuck_bench.py)."""
+        self.makes = list(Make.objects.filter(name__iexact=value).values_list("pk", flat=True))
+        return queryset.filter(make_id__among=self.makes)  # literals: each make planned with its own share
+
     def filter_stuck(self, queryset, name, value):
         """Pending for longer than their make allows (vehicles.status.waiting, where the rule lives)."""
-        return waiting.stuck(queryset) if value == "1" else queryset
+        return waiting.stuck(queryset, makes=self.makes) if value == "1" else queryset
 
     def filter_vin_prefix(self, queryset, name, value):
         """VINs are stored trimmed and upper-cased; a search is normalised the same way.
@@ -109,9 +119,7 @@ class VehicleFilterSet(django_filters.FilterSet):
         return vin_prefix(queryset, value)
 
     def filter_search(self, queryset, name, value):
-        queryset, over = narrowed(queryset, search_branches(value))
-        self._narrowed(over)
-        return queryset
+        return self._narrow(queryset, narrowed(queryset, search_branches(value)), exact=True)
 
     def filter_labels(self, queryset, name, value):
         """Vehicles that carry every label given (AND: each chip narrows the table), without regard to case."""
@@ -121,63 +129,121 @@ class VehicleFilterSet(django_filters.FilterSet):
         ids = dict(Label.objects.filter(workspace_id=self.workspace_id, key__in=keys).values_list("key", "pk"))
         if len(ids) < len(keys):  # a label no vehicle of the workspace carries
             return queryset.none()
-        branches = [Q(Exists(VehicleLabel.objects.filter(vehicle_id=OuterRef("pk"), label_id=ids[k]))) for k in keys]
+        # The label ids are literals (`among`), not parameters: a prepared statement would otherwise be planned once
+        # for an average label, and two labels on 18 % and 10 % of the vehicles cost a hash of 280,000 rows
+        # (120 ms) instead of the walk of the ordered index (30 ms).
+        branches = [
+            Q(Exists(VehicleLabel.objects.filter(vehicle_id=OuterRef("pk"), label_id__among=[ids[k]]))) for k in keys
+        ]
         probes = [VehicleLabel.objects.filter(label_id=ids[k]).values_list("vehicle_id", flat=True) for k in keys]
-        queryset, over = narrowed(queryset, branches, all_of=True, probes=probes)
-        self._narrowed(over)
+        cap = LABEL_CANDIDATES_CAP_POSTGRESQL if connection.vendor == "postgresql" else CANDIDATES_CAP
+        return self._narrow(queryset, narrowed(queryset, branches, all_of=True, probes=probes, cap=cap))
+
+    def _narrow(self, queryset, narrowing, exact=False):
+        """Candidates found by several filters (a search and a label) are intersected here and given to the
+        query once, in filter_queryset: two lists of ids in one query make PostgreSQL expect a handful of rows
+        and scan the whole table for them. `exact`: the candidates are exactly the rows that match so far (a
+        search's, read from the filtered rows; a label's include deleted vehicles)."""
+        candidates, condition, over = narrowing
+        if candidates is not None:
+            self.candidates = candidates if self.candidates is None else self.candidates & candidates
+            self.exact = self.exact or exact
+        self.dense = self.dense or over
+        if condition is None:
+            return queryset
+        self.conditions = True
+        return queryset.filter(condition)
+
+    def filter_queryset(self, queryset):
+        self.candidates, self.dense, self.exact, self.conditions = None, False, False, False
+        self.makes = None  # the ids of the make filtered by, once filter_make has run
+        queryset = super().filter_queryset(queryset)
+        if self.candidates is not None:
+            queryset = queryset.filter(pk__among=frozenset(self.candidates))
         return queryset
 
-    def _narrowed(self, over):
-        """Over the cap only while no other filter has narrowed the rows to a few ids."""
-        self.sparse = self.sparse or not over
-        self.over_cap = over and not self.sparse
+    @property
+    def over_cap(self):
+        """True when a search or label matched more than CANDIDATES_CAP rows (see `narrowed`) and no other filter
+        narrowed them to fewer: the paginator does not count them."""
+        self.qs  # noqa: B018  (the filters run once, on first use)
+        if self.candidates is not None:
+            return len(self.candidates) > CANDIDATES_CAP
+        return self.dense
+
+    @property
+    def known_count(self):
+        """How many rows match, when the candidates say it without a count: a search's candidates (read from the
+        rows the filters before it left), intersected with a rare label's, and no filter after them. None
+        otherwise."""
+        self.qs  # noqa: B018
+        data = self.form.cleaned_data
+        if self.candidates is None or not self.exact or self.conditions:
+            return None
+        if data.get("updated_since") or data.get("stuck") == "1":
+            return None
+        return len(self.candidates)
 
     def __init__(self, *args, workspace=None, **kwargs):
         """`workspace` (the one the queryset is limited to) lets the label filter read its labels' index."""
         super().__init__(*args, **kwargs)
         self.workspace_id = workspace.pk if workspace is not None else None
-
-    sparse = False
-    over_cap = False  # True when a search or label matched more than CANDIDATES_CAP rows (see `narrowed`)
+        self.candidates, self.dense, self.exact, self.conditions = None, False, False, False
+        self.makes = None
 
 
 # How many matching rows a search or label filter looks up by its own index before the page is read: past it
 # the ordered scan is cheaper than sorting the candidates (docs/details.md: 2,000 against 10,000 at 1M rows).
 CANDIDATES_CAP = 2_000
+# On PostgreSQL a label's vehicles are read up to this many from the (label, vehicle) index alone and given to the
+# page as one array: a label on 0.5 % of a million vehicles costs 40 ms as an EXISTS probed for each row of the
+# ordered index (5 µs a probe), 6 ms this way. Reading ids costs about 1 µs each here, the walk 50 / share × 5 µs:
+# they meet near 14,000 ids. SQLite's probes cost a microsecond and its IN list is looked up id by id and sorted,
+# so it keeps CANDIDATES_CAP (docs/details.md).
+LABEL_CANDIDATES_CAP_POSTGRESQL = 10_000
 
 
-def narrowed(queryset, branches, all_of=False, probes=None):
-    """(queryset, over_cap): the rows matching any branch (every branch with all_of), read so that the page stays
-    cheap whatever the planner would choose.
+def narrowed(queryset, branches, all_of=False, probes=None, cap=None):
+    """(candidates, condition, over_cap): how to read the rows matching any branch (every branch with all_of) so
+    that the page stays cheap whatever the planner would choose — a set of ids to read the page among (or None),
+    a condition to filter by (or None), and whether more than CANDIDATES_CAP match.
 
-    Each branch is first read alone, without the table's order, from its own index (at most CANDIDATES_CAP + 1
-    ids; a label's from the (label, vehicle) index, deleted vehicles included, which the page leaves out). When
-    they are few, the page is read among those ids (a sort of at most CANDIDATES_CAP rows). When a
-    branch matches more, the matches are dense (0.2 % of a million): the table's ordered index meets a page of them
-    within a few thousand rows, so the plain filter is used, and over_cap tells the paginator not to count them.
-    Left to themselves, SQLite and PostgreSQL walk the ordered index for a rare plate or label too — a scan of the
-    whole workspace (docs/details.md). `probes` (one per branch) read the ids from elsewhere (a label's index)."""
+    Each branch is first read alone, without the table's order, from its own index (at most `cap` + 1 ids; a
+    label's from the (label, vehicle) index, deleted vehicles included, which the page leaves out). When they are
+    few, the page is read among those ids (`pk__among`: on PostgreSQL one array, checked with a hash while the
+    ordered index is walked, or the few rows sorted, as the planner finds cheaper). When a branch matches more,
+    the matches are dense (0.2 % of a million for a search): the table's ordered index meets a page of them within
+    a few thousand rows, so the plain condition is used. Left to themselves, SQLite and PostgreSQL walk the
+    ordered index for a rare plate or label too — a scan of the whole workspace (docs/details.md). `probes` (one
+    per branch) read the ids from elsewhere (a label's index); `cap` may then be higher than CANDIDATES_CAP, when
+    reading those ids is cheap."""
     if not branches:
-        return queryset, False
+        return None, None, False
+    cap = CANDIDATES_CAP if cap is None else cap
     found = []
     if probes is None:
         probes = [queryset.filter(branch).order_by().values_list("pk", flat=True) for branch in branches]
-    for probe in probes:
-        ids = list(probe[: CANDIDATES_CAP + 1])
-        found.append((len(ids) > CANDIDATES_CAP, ids))
+        for probe in probes:
+            ids = list(probe[: cap + 1])
+            found.append((len(ids) > cap, ids))
+    else:  # read from an index alone: whether it holds more than `cap` is asked first, so a common label's ids
+        for probe in probes:  # are never read
+            over = bool(list(probe[cap : cap + 1]))
+            found.append((over, [] if over else list(probe)))
     if all_of:
         sparse = [set(ids) for over, ids in found if not over]
+        dense = Q(*(branch for (over, _), branch in zip(found, branches, strict=True) if over))
         if not sparse:  # every label is common: the plain filter, each label an EXISTS checked row by row
-            for branch in branches:
-                queryset = queryset.filter(branch)
-            return queryset, True
-        return queryset.filter(pk__in=sorted(set.intersection(*sparse))).filter(*branches), False
+            return None, dense, True
+        candidates = set.intersection(*sparse)
+        return candidates, dense if dense else None, len(candidates) > CANDIDATES_CAP
     if any(over for over, _ in found):
         matches = branches[0]
         for branch in branches[1:]:
             matches |= branch
-        return queryset.filter(matches), True
-    return queryset.filter(pk__in=sorted({pk for _, ids in found for pk in ids})), False
+        return None, matches, True
+    candidates = {pk for _, ids in found for pk in ids}
+    return candidates, None, len(candidates) > CANDIDATES_CAP
 
 
 def search_branches(value):

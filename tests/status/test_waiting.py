@@ -210,6 +210,25 @@ def test_with_a_median_a_vin_is_stuck_after_three_times_it(workspace, bmw_active
     assert waiting.stuck_count(workspace) == 2
 
 
+def test_stuck_for_given_makes_uses_each_makes_own_cutoff(workspace, bmw_active):
+    """The table's make filter gives the makes' ids: the condition is then the same as the general one, limited to
+    those makes (and no make selects nothing)."""
+    activate(workspace, "Volvo Cars")
+    for _ in range(5):
+        enabled_after(workspace, 2 * HOUR)  # BMW: stuck after 6 hours
+    waiting.refresh_medians()
+    bmw_fresh, bmw_stuck = pending_since(workspace, 5 * HOUR), pending_since(workspace, 7 * HOUR)
+    volvo_fresh, volvo_stuck = (
+        pending_since(workspace, 7 * HOUR, wmi="YV1"),
+        pending_since(workspace, 50 * HOUR, wmi="YV1"),
+    )
+    everyone = Vehicle.objects.all()
+    assert set(waiting.stuck(everyone, makes=[bmw_fresh.make_id])) == {bmw_stuck}
+    assert set(waiting.stuck(everyone, makes=[volvo_fresh.make_id])) == {volvo_stuck}
+    assert set(waiting.stuck(everyone, makes=[bmw_fresh.make_id, volvo_fresh.make_id])) == {bmw_stuck, volvo_stuck}
+    assert set(waiting.stuck(everyone, makes=[])) == set()
+
+
 def test_a_slow_makes_median_lets_its_vins_wait_longer_than_48_hours(workspace, bmw_active):
     for _ in range(5):
         enabled_after(workspace, 30 * HOUR)  # stuck after 90 hours

@@ -185,13 +185,21 @@ def annotate(vehicles, now=None):
     return vehicles
 
 
-def stuck_q(now=None):
+def stuck_q(now=None, makes=None):
     """The stuck vehicles as a condition on the vehicles' own columns (no join): Pending, and changed before the
     cutoff of their make. The OR names only the makes that have a median; the conjunct on the latest cutoff lets
-    the database read a range of the (workspace, status, -status_changed_at) index."""
+    the database read a range of the (workspace, status, -status_changed_at) index. `makes` (ids): only vehicles
+    of those makes are asked for (the table's make filter), so the range starts at their own cutoff — for one make
+    the rows changed since it are not read at all."""
     now = now or timezone.now()
     special = {make_id: threshold(median) for make_id, median in usual_times().items()}
     default = default_threshold()
+    if makes is not None:
+        cutoffs = {make_id: special.get(make_id, default) for make_id in makes}
+        if not cutoffs:
+            return Q(pk__in=[])
+        branches = [Q(make_id=make_id, status_changed_at__lt=now - after) for make_id, after in sorted(cutoffs.items())]
+        return Q(status=Status.PENDING, status_changed_at__lt=now - min(cutoffs.values())) & reduce(or_, branches)
     latest = now - min([default, *special.values()])
     by_make = [Q(make_id=make_id, status_changed_at__lt=now - after) for make_id, after in sorted(special.items())]
     others = Q(status_changed_at__lt=now - default)
@@ -200,8 +208,8 @@ def stuck_q(now=None):
     return Q(status=Status.PENDING, status_changed_at__lt=latest) & reduce(or_, [*by_make, others])
 
 
-def stuck(queryset, now=None):
-    return queryset.filter(stuck_q(now))
+def stuck(queryset, now=None, makes=None):
+    return queryset.filter(stuck_q(now, makes))
 
 
 def stuck_count(workspace, now=None, cap=STUCK_COUNT_CAP):

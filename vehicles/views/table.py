@@ -142,6 +142,7 @@ def _makes_in(workspace):
 def table_context(request, workspace, membership):
     counts = status_counts(workspace)
     filterset = VehicleFilterSet(request.GET, queryset=Vehicle.objects.filter(workspace=workspace), workspace=workspace)
+    shown = Vehicle.objects.filter(workspace=workspace).select_related("make").prefetch_related("labels")
     queryset = filterset.qs.select_related("make").prefetch_related("labels")
     filterset.is_valid()  # an invalid filter is reported and ignored; the valid ones still apply
     data = filterset.form.cleaned_data
@@ -154,9 +155,10 @@ def table_context(request, workspace, membership):
     paginator = VehiclePaginator(
         table.data.data,
         PER_PAGE,
-        count=_kept_total(workspace, data, counts),
+        count=_kept_total(workspace, data, counts) if filterset.known_count is None else filterset.known_count,
         cap=cap,
         over_cap=filterset.over_cap,
+        rows=shown,
     )
     page = paginator.get_page(request.GET.get("page"))
 
