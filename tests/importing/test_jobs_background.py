@@ -226,6 +226,7 @@ def test_the_page_the_command_and_the_worker_fail_an_import_with_one_text(
     client, manager, workspace, bmw_active, monkeypatch, tmp_path, settings
 ):
     """One lifecycle (importing.jobs.run): an unexpected error fails the job with the same words on every road."""
+
     def failing(self, workspace_id, new):
         raise OSError("disk full")
 

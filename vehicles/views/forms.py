@@ -64,7 +64,6 @@ class OneVinForm(DetailsForm):
             raise forms.ValidationError(str(error)) from None
 
 
-
 class VehicleDetailsForm(DetailsForm):
     """The vehicle page's edit form (managers): the same rules as an upload, through vehicles.editing."""
 
@@ -82,7 +81,6 @@ class VehicleDetailsForm(DetailsForm):
                 "odometer_unit": vehicle.odometer_unit,
             }
         )
-
 
 
 class CsvUploadForm(forms.Form):
