@@ -53,6 +53,38 @@ def make_vehicle(workspace):
 __all__ = ["add_vehicle", "new_vin"]
 
 
+class FailOnCall:
+    """Stands in for the method `owner.name`: its `call`-th call raises `error`, the others run the real method.
+    `calls` holds the arguments of each call; `restore()` puts the real method back."""
+
+    def __init__(self, monkeypatch, owner, name, call, error):
+        self.monkeypatch, self.owner, self.name = monkeypatch, owner, name
+        self.real = getattr(owner, name)
+        self.calls = []
+        stand_in = self
+
+        def failing(self, *args, **kwargs):
+            stand_in.calls.append(args)
+            if len(stand_in.calls) == call:
+                raise error
+            return stand_in.real(self, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, failing)
+
+    def restore(self):
+        self.monkeypatch.setattr(self.owner, self.name, self.real)
+
+
+@pytest.fixture
+def fail_on_call(monkeypatch):
+    """fail_on_call(owner, name, call, error) → a FailOnCall: a write that fails in the middle of an import."""
+
+    def patch(owner, name, call, error):
+        return FailOnCall(monkeypatch, owner, name, call, error)
+
+    return patch
+
+
 @pytest.fixture
 def webhook_settings(settings):
     """Webhooks to the tests' receiver (pytest-httpserver on 127.0.0.1 over http), retried at once."""
