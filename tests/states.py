@@ -6,6 +6,7 @@ from django.db.models import F
 
 from tests.factories import activate, add_vehicle, new_vin
 from vehicles.choices import DELETED, Event, Party, Status
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
 from vehicles.status.machine import By
@@ -55,3 +56,15 @@ def _vehicle_in(workspace, status, vin=None, **entry):
     if status == DELETED:
         return machine.fire(vehicle, Event.DELETE, system)
     raise ValueError(status)
+
+
+def enabled_in_bulk(workspace, n):
+    """`n` new BMW VINs of `workspace`, uploaded and approved by both parties in bulk (one call of the machine per
+    step, as the worker does); returns them as a queryset."""
+    system = By.system("test")
+    activate(workspace, "BMW")
+    results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], system)
+    vehicles = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
+    machine.approve(vehicles, Party.PLATFORM, system)
+    machine.approve(vehicles, Party.PROVIDER, system)
+    return vehicles
