@@ -36,6 +36,13 @@ def operator(db):
 
 
 @pytest.fixture
+def as_manager(client, manager):
+    """The test client, logged in as the manager."""
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
 def bmw_active(workspace):
     return activate(workspace, "BMW")
 

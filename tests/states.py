@@ -28,6 +28,12 @@ def backdate(vehicle, ago):
     return vehicle
 
 
+def status_of(vehicle):
+    """The vehicle's status as the database has it now, DELETED for a deleted one."""
+    vehicle = Vehicle.all_objects.get(pk=vehicle.pk)
+    return DELETED if vehicle.is_deleted else vehicle.status
+
+
 def vehicle_in(workspace, status, vin=None, ago=None, **entry):
     """`entry`: the upload's other fields (odometer, name, license_plate, labels …)."""
     vehicle = _vehicle_in(workspace, status, vin, **entry)
