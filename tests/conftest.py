@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from fleet.models import Role
@@ -58,6 +63,20 @@ def make_vehicle(workspace):
 
 
 __all__ = ["add_vehicle", "new_vin"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def manage_py():
+    """manage_py(*args, env=…, timeout=None) runs `manage.py args…` in a Python process of its own, from the
+    project's root and with only the environment `env`; returns the CompletedProcess (its output as text)."""
+
+    def run(*args, env, timeout=None):
+        command = [sys.executable, "manage.py", *args]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+    return run
 
 
 class FailOnCall:
@@ -131,12 +150,9 @@ def _events_invariant(request):
 
 
 # --- Browser tests: pytest-playwright driving Debian's Chromium against pytest-django's live server ---
-import os  # noqa: E402
-from pathlib import Path  # noqa: E402
-
 CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
