@@ -2,7 +2,9 @@
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import activate, add_vehicle, new_vin
 from vehicles.choices import DELETED, Event, Party, Status
@@ -74,3 +76,10 @@ def enabled_in_bulk(workspace, n):
     machine.approve(vehicles, Party.PLATFORM, system)
     machine.approve(vehicles, Party.PROVIDER, system)
     return vehicles
+
+
+def disabled_counting_queries(vehicles):
+    """Disable `vehicles` (a queryset) in one call of the machine; returns the queries it ran (captured)."""
+    with CaptureQueriesContext(connection) as queries:
+        machine.apply(Event.DISABLE, vehicles, By.system("test"))
+    return queries

@@ -81,6 +81,29 @@ def test_a_large_file_is_imported_by_the_worker_and_its_report_appears(client, w
     assert "2 rows not added; 40 added with a warning" in fragment
 
 
+@pytest.fixture
+def interrupted_import(client, workspace, manager, monkeypatch, fail_on_call):
+    """interrupted_import(name, call, error): the manager uploads a large file and the worker imports it in batches
+    of 8 rows, the `call`-th call of `machine.Uploads.<name>` raising `error`. Checks that the workspace is as it was
+    and the job has no problem rows; returns the job (refreshed), the file's text and the FailOnCall."""
+
+    def run(name, call, error):
+        client.force_login(manager)
+        text = big_file()
+        job = upload(client, workspace, text)
+        monkeypatch.setattr(engine, "BATCH_ROWS", 8)
+        failing = fail_on_call(machine.Uploads, name, call=call, error=error)
+        before = state_of(workspace)
+
+        run_worker()
+
+        job.refresh_from_db()
+        assert state_of(workspace) == before and not job.problems.exists()
+        return job, text, failing
+
+    return run
+
+
 def retry_then_import_cleanly(client, workspace, other_workspace, job, text):
     """Run the failed import again through its page and the worker; returns the same file imported in one clean run
     into `other_workspace`, whose counts it must match."""
@@ -96,20 +119,11 @@ def retry_then_import_cleanly(client, workspace, other_workspace, job, text):
 
 
 def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_run(
-    client, workspace, other_workspace, manager, monkeypatch, fail_on_call
+    client, workspace, other_workspace, interrupted_import
 ):
-    client.force_login(manager)
-    text = big_file()
-    job = upload(client, workspace, text)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 8)
-    failing = fail_on_call(machine.Uploads, "insert_vehicles", call=3, error=OSError("disk full"))
-    before = state_of(workspace)
+    job, text, failing = interrupted_import("insert_vehicles", call=3, error=OSError("disk full"))
 
-    run_worker()
-
-    job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED and "disk full" in job.error and "Nothing was added" in job.error
-    assert state_of(workspace) == before and not job.problems.exists()
     assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
     page = client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
     assert "The import failed" in page and "Run this import again" in page
@@ -173,25 +187,16 @@ def test_running_a_finished_import_again_changes_nothing(client, workspace, mana
 
 
 def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_as_one_clean_run(
-    client, workspace, other_workspace, manager, monkeypatch, fail_on_call
+    client, workspace, other_workspace, interrupted_import
 ):
     """SystemExit escapes every `except Exception`: what is left is what a killed worker leaves."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    client.force_login(manager)
-    text = big_file()
-    job = upload(client, workspace, text)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 8)
-    dying = fail_on_call(machine.Uploads, "insert_history", call=4, error=SystemExit("killed"))
-    before = state_of(workspace)
+    job, text, dying = interrupted_import("insert_history", call=4, error=SystemExit("killed"))
 
-    run_worker()
-
-    job.refresh_from_db()
     assert job.state == ImportJob.State.RUNNING  # nobody lived to say otherwise
-    assert state_of(workspace) == before and not job.problems.exists()
     ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(minutes=10))
     assert (
         "This import stopped answering"

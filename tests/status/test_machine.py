@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import activate, add_vehicle, make_named, new_vin
-from tests.states import enabled_in_bulk, vehicle_in
+from tests.states import disabled_counting_queries, enabled_in_bulk, vehicle_in
 from vehicles.choices import DELETED, Event, Party, Status
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
@@ -168,12 +168,6 @@ def test_activating_a_make_moves_only_its_incomplete_vins(workspace, other_works
 
 def test_bulk_events_run_a_constant_number_of_queries(workspace, django_assert_max_num_queries):
     small, large = enabled_in_bulk(workspace, 5), enabled_in_bulk(workspace, 500)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as few:
-        machine.apply(Event.DISABLE, small, SYSTEM)
-    with CaptureQueriesContext(connection) as many:
-        machine.apply(Event.DISABLE, large, SYSTEM)
+    few, many = disabled_counting_queries(small), disabled_counting_queries(large)
     assert len(many) == len(few)
     assert set(large.values_list("status", flat=True)) == {Status.DISABLED}

@@ -6,15 +6,13 @@ the request ever failing."""
 import logging
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks.base import TaskResultStatus
 
 from tests import chain_support
 from tests.chain_support import revoked_and_polled, run_worker
 from tests.factories import WorkspaceFactory, activate, new_vin
-from tests.states import enabled_in_bulk
+from tests.states import disabled_counting_queries, enabled_in_bulk
 from vehicles.choices import Event, Status
 from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Vehicle
@@ -207,10 +205,8 @@ def test_a_provider_that_fails_once_is_retried_and_withdraws(enabled, settings, 
 
 def test_leaving_enabled_adds_one_query_whatever_the_number_of_vins(workspace, simulated):
     small, large = enabled_in_bulk(workspace, 3), enabled_in_bulk(workspace, 300)
-    with CaptureQueriesContext(connection) as few:
-        machine.apply(Event.DISABLE, small, SYSTEM)
-    with CaptureQueriesContext(connection) as many:
-        machine.apply(Event.DISABLE, large, SYSTEM)
+
+    few, many = disabled_counting_queries(small), disabled_counting_queries(large)
 
     assert len(many) == len(few)
     enqueued = [q for q in many.captured_queries if "django_tasks_database_dbtaskresult" in q["sql"].lower()]
