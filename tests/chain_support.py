@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
+from tests.factories import add_vehicle
 from vehicles.tasks import approvals, readings
 
 
@@ -47,3 +48,25 @@ def task_results(name):
     """The task rows of one of the worker's chain or readings tasks, by the task's name."""
     task = getattr(approvals, name, None) or getattr(readings, name)
     return DBTaskResult.objects.filter(task_path=task.module_path)
+
+
+def uploaded_with_automatic_approval(workspace):
+    """Turn on the workspace's automatic platform approval, upload one VIN and run the worker (the chain: the
+    provider's approval, then the platform's); returns the vehicle as it is then."""
+    workspace.auto_platform_approval = True
+    workspace.save()
+    vehicle = add_vehicle(workspace)
+    run_worker()
+    vehicle.refresh_from_db()
+    return vehicle
+
+
+def revoked_and_polled(vehicle, simulated, settings):
+    """The maker revokes the VIN (`simulated`: the fixture's settings), then the periodic poll, which finds every
+    reading stale, asks the provider; returns the vehicle as it is then."""
+    simulated["REVOKE_VINS"].append(vehicle.vin)
+    settings.READING_MAX_AGE_SECONDS = 0
+    readings.poll_readings.enqueue(reschedule=False)
+    run_worker()
+    vehicle.refresh_from_db()
+    return vehicle

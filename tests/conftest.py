@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from fleet.models import Role
@@ -36,6 +41,13 @@ def operator(db):
 
 
 @pytest.fixture
+def as_manager(client, manager):
+    """The test client, logged in as the manager."""
+    client.force_login(manager)
+    return client
+
+
+@pytest.fixture
 def bmw_active(workspace):
     return activate(workspace, "BMW")
 
@@ -51,6 +63,52 @@ def make_vehicle(workspace):
 
 
 __all__ = ["add_vehicle", "new_vin"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def manage_py():
+    """manage_py(*args, env=…, timeout=None) runs `manage.py args…` in a Python process of its own, from the
+    project's root and with only the environment `env`; returns the CompletedProcess (its output as text)."""
+
+    def run(*args, env, timeout=None):
+        command = [sys.executable, "manage.py", *args]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+
+    return run
+
+
+class FailOnCall:
+    """Stands in for the method `owner.name`: its `call`-th call raises `error`, the others run the real method.
+    `calls` holds the arguments of each call; `restore()` puts the real method back."""
+
+    def __init__(self, monkeypatch, owner, name, call, error):
+        self.monkeypatch, self.owner, self.name = monkeypatch, owner, name
+        self.real = getattr(owner, name)
+        self.calls = []
+        stand_in = self
+
+        def failing(self, *args, **kwargs):
+            stand_in.calls.append(args)
+            if len(stand_in.calls) == call:
+                raise error
+            return stand_in.real(self, *args, **kwargs)
+
+        monkeypatch.setattr(owner, name, failing)
+
+    def restore(self):
+        self.monkeypatch.setattr(self.owner, self.name, self.real)
+
+
+@pytest.fixture
+def fail_on_call(monkeypatch):
+    """fail_on_call(owner, name, call, error) → a FailOnCall: a write that fails in the middle of an import."""
+
+    def patch(owner, name, call, error):
+        return FailOnCall(monkeypatch, owner, name, call, error)
+
+    return patch
 
 
 @pytest.fixture
@@ -92,12 +150,9 @@ def _events_invariant(request):
 
 
 # --- Browser tests: pytest-playwright driving Debian's Chromium against pytest-django's live server ---
-import os  # noqa: E402
-from pathlib import Path  # noqa: E402
-
 CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-results" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -2,10 +2,13 @@
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import activate, add_vehicle, new_vin
 from vehicles.choices import DELETED, Event, Party, Status
+from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
 from vehicles.status.machine import By
@@ -25,6 +28,12 @@ def backdate(vehicle, ago):
     )
     vehicle.refresh_from_db()
     return vehicle
+
+
+def status_of(vehicle):
+    """The vehicle's status as the database has it now, DELETED for a deleted one."""
+    vehicle = Vehicle.all_objects.get(pk=vehicle.pk)
+    return DELETED if vehicle.is_deleted else vehicle.status
 
 
 def vehicle_in(workspace, status, vin=None, ago=None, **entry):
@@ -55,3 +64,22 @@ def _vehicle_in(workspace, status, vin=None, **entry):
     if status == DELETED:
         return machine.fire(vehicle, Event.DELETE, system)
     raise ValueError(status)
+
+
+def enabled_in_bulk(workspace, n):
+    """`n` new BMW VINs of `workspace`, uploaded and approved by both parties in bulk (one call of the machine per
+    step, as the worker does); returns them as a queryset."""
+    system = By.system("test")
+    activate(workspace, "BMW")
+    results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], system)
+    vehicles = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
+    machine.approve(vehicles, Party.PLATFORM, system)
+    machine.approve(vehicles, Party.PROVIDER, system)
+    return vehicles
+
+
+def disabled_counting_queries(vehicles):
+    """Disable `vehicles` (a queryset) in one call of the machine; returns the queries it ran (captured)."""
+    with CaptureQueriesContext(connection) as queries:
+        machine.apply(Event.DISABLE, vehicles, By.system("test"))
+    return queries

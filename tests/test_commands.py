@@ -1,9 +1,6 @@
 """The operators' commands: what they print, and a clear non-zero exit on bad input."""
 
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,8 +8,6 @@ from django.core.management import CommandError, call_command
 from fleet.models import Membership, Workspace
 from vehicles.choices import Status
 from vehicles.models import Vehicle
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
@@ -89,35 +84,27 @@ def test_approve_refuses_an_invalid_vin(workspace):
         run("approve", workspace.slug, "SHORT", "--by", "platform")
 
 
-def test_check_deploy_reports_nothing_in_a_production_environment(tmp_path):
+def test_check_deploy_reports_nothing_in_a_production_environment(tmp_path, manage_py):
     env = {
         "PATH": "/usr/bin:/bin",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "fleet.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'check.sqlite3'}",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = manage_py("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
-def test_the_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp_path):
+def test_the_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp_path, manage_py):
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = manage_py("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
-def test_sqlite_connections_use_wal(tmp_path):
+def test_sqlite_connections_use_wal(tmp_path, manage_py):
     env = {"PATH": "/usr/bin:/bin", "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'wal.sqlite3'}"}
     code = "from django.db import connection\nprint(connection.cursor().execute('PRAGMA journal_mode').fetchone()[0])"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = manage_py("shell", "-c", code, env=env)
     assert result.stdout.strip().splitlines()[-1] == "wal", result.stderr

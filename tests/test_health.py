@@ -13,6 +13,18 @@ from fleet.workers.models import WorkerHeartbeat
 from .outage import database_down
 
 
+def task_due(ago):
+    """A task row ready since `ago`, that no worker has taken."""
+    return DBTaskResult.objects.create(
+        status="READY",
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="vehicles.tasks.nothing",
+        queue_name="default",
+        backend_name="default",
+        run_after=timezone.now() - ago,
+    )
+
+
 def test_it_answers_ok_without_login_when_the_database_answers(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -40,14 +52,7 @@ def test_it_answers_503_naming_the_database_when_the_database_does_not_answer(db
 
 def test_a_task_due_for_minutes_that_no_worker_took_is_reported_as_degraded(db, client, settings):
     settings.HEALTH_WORKER_STALE_SECONDS = 300
-    waiting = DBTaskResult.objects.create(
-        status="READY",
-        args_kwargs={"args": [], "kwargs": {}},
-        task_path="vehicles.tasks.nothing",
-        queue_name="default",
-        backend_name="default",
-        run_after=timezone.now() - timedelta(minutes=7),
-    )
+    waiting = task_due(timedelta(minutes=7))
     response = client.get("/healthz")
     assert response.status_code == 200  # a load balancer keeps the web in rotation
     assert response.json() == {
@@ -67,14 +72,7 @@ def test_a_task_due_for_minutes_that_no_worker_took_is_reported_as_degraded(db, 
 
 
 def test_a_task_due_recently_is_not_a_problem(db, client):
-    DBTaskResult.objects.create(
-        status="READY",
-        args_kwargs={"args": [], "kwargs": {}},
-        task_path="vehicles.tasks.nothing",
-        queue_name="default",
-        backend_name="default",
-        run_after=timezone.now() - timedelta(seconds=20),
-    )
+    task_due(timedelta(seconds=20))
     assert client.get("/healthz").json() == {"status": "ok"}
 
 

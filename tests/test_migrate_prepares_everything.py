@@ -2,8 +2,6 @@
 
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,17 +12,10 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_migrate_alone_on_an_empty_database_creates_the_cache_table(tmp_path):
+def test_migrate_alone_on_an_empty_database_creates_the_cache_table(tmp_path, manage_py):
     database = tmp_path / "fresh.sqlite3"
     env = {"PATH": os.environ["PATH"], "DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = manage_py("migrate", "--noinput", "-v", "0", env=env, timeout=300)
     assert result.returncode == 0, result.stderr
     tables = {row[0] for row in sqlite3.connect(database).execute("SELECT name FROM sqlite_master")}
     assert "fleet_cache" in tables

@@ -16,12 +16,6 @@ from fleet.headers import TOUCHED
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
-@pytest.fixture
-def as_manager(client, manager):
-    client.force_login(manager)
-    return client
-
-
 def pages(vehicle):
     slug = vehicle.workspace.slug
     return [

@@ -45,6 +45,12 @@ def api_as(api_client, expires_in=3600):
     return http
 
 
+def listed_and_one(http, base, vin):
+    """The two answers about the workspace's only vehicle: its entry in the list at `base` and `base`/vin/."""
+    [listed] = http.get(base).json()["vehicles"]
+    return listed, http.get(f"{base}{vin}/").json()
+
+
 @pytest.fixture
 def credentials(workspace, manager, fast_hashing):
     """(ApiClient, plaintext secret) of the workspace `acme`."""

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.api.conftest import api_as
+from tests.api.conftest import api_as, listed_and_one
 from tests.factories import activate, new_vin
 from vehicles.choices import Actor, Status
 from vehicles.models import StatusChange, Vehicle
@@ -50,9 +50,7 @@ def test_v2_speaks_the_new_statuses(api, make_vehicle):
 )
 def test_v1_maps_each_status_to_an_old_one_and_keeps_the_detail(api, make_vehicle, status, spoken):
     vehicle = make_vehicle(status)
-    [listed] = api.get(V1).json()["vehicles"]
-    one = api.get(f"{V1}{vehicle.vin}/").json()
-    for body in (listed, one):
+    for body in listed_and_one(api, V1, vehicle.vin):
         assert body["status"] == spoken
         assert body["detailed_status"] == status
         if status == "error":

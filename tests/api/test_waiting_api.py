@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.api.conftest import listed_and_one
 from tests.factories import activate, add_vehicle, new_vin
 from tests.states import backdate
 from vehicles.choices import Party, Status
@@ -35,9 +36,7 @@ def pending_since(workspace, ago):
 )
 def test_each_vehicle_says_what_it_waits_for(api, make_vehicle, status, expected):
     vehicle = make_vehicle(status)
-    [listed] = api.get(V2).json()["vehicles"]
-    one = api.get(f"{V2}{vehicle.vin}/").json()
-    for answer in (listed, one):
+    for answer in listed_and_one(api, V2, vehicle.vin):
         assert answer["waiting_for"] == expected
         assert answer["stuck"] is False
         assert (answer["next_step"] is None) == (expected is None)

@@ -234,7 +234,9 @@ def test_new_vehicle_ids_do_not_reuse_those_of_removed_rows(workspace):
     assert result.vehicle_id > first.pk
 
 
-def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(workspace, make_vehicle, monkeypatch):
+def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(
+    workspace, make_vehicle, monkeypatch, fail_on_call
+):
     deleted = make_vehicle(DELETED)
     present = make_vehicle(Status.ENABLED)
     snapshot = (
@@ -244,22 +246,13 @@ def test_a_failure_in_the_middle_of_an_import_leaves_the_database_as_before(work
         Make.objects.count(),
     )
     monkeypatch.setattr(engine, "BATCH_ROWS", 4)
-    calls = []
-    real_insert = machine.Uploads.insert_history
-
-    def failing(self, changes):
-        calls.append(len(changes))
-        if len(calls) == 2:
-            raise RuntimeError("power cut")
-        return real_insert(self, changes)
-
-    monkeypatch.setattr(machine.Uploads, "insert_history", failing)
+    failing = fail_on_call(machine.Uploads, "insert_history", call=2, error=RuntimeError("power cut"))
     entries = [Entry(vin=deleted.vin), Entry(vin=present.vin)] + [Entry(vin=new_vin(w)) for w in ["WBA", "ZFF"] * 5]
 
     with pytest.raises(RuntimeError, match="power cut"):
         add_vehicles(workspace, entries, SYSTEM)
 
-    assert len(calls) == 2  # the first batch had been written when it failed
+    assert len(failing.calls) == 2  # the first batch had been written when it failed
     assert snapshot == (
         sorted(Vehicle.all_objects.values_list("pk", "vin", "status", "deleted_at", "approval_round")),
         StatusChange.objects.count(),

@@ -81,35 +81,32 @@ def test_a_large_file_is_imported_by_the_worker_and_its_report_appears(client, w
     assert "2 rows not added; 40 added with a warning" in fragment
 
 
-def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_run(
-    client, workspace, other_workspace, manager, monkeypatch
-):
-    client.force_login(manager)
-    text = big_file()
-    job = upload(client, workspace, text)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 8)
-    real_insert = machine.Uploads.insert_vehicles
-    calls = []
+@pytest.fixture
+def interrupted_import(client, workspace, manager, monkeypatch, fail_on_call):
+    """interrupted_import(name, call, error): the manager uploads a large file and the worker imports it in batches
+    of 8 rows, the `call`-th call of `machine.Uploads.<name>` raising `error`. Checks that the workspace is as it was
+    and the job has no problem rows; returns the job (refreshed), the file's text and the FailOnCall."""
 
-    def failing(self, workspace_id, new):
-        calls.append(len(new))
-        if len(calls) == 3:
-            raise OSError("disk full")
-        return real_insert(self, workspace_id, new)
+    def run(name, call, error):
+        client.force_login(manager)
+        text = big_file()
+        job = upload(client, workspace, text)
+        monkeypatch.setattr(engine, "BATCH_ROWS", 8)
+        failing = fail_on_call(machine.Uploads, name, call=call, error=error)
+        before = state_of(workspace)
 
-    monkeypatch.setattr(machine.Uploads, "insert_vehicles", failing)
-    before = state_of(workspace)
+        run_worker()
 
-    run_worker()
+        job.refresh_from_db()
+        assert state_of(workspace) == before and not job.problems.exists()
+        return job, text, failing
 
-    job.refresh_from_db()
-    assert job.state == ImportJob.State.FAILED and "disk full" in job.error and "Nothing was added" in job.error
-    assert state_of(workspace) == before and not job.problems.exists()
-    assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
-    page = client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
-    assert "The import failed" in page and "Run this import again" in page
+    return run
 
-    monkeypatch.setattr(machine.Uploads, "insert_vehicles", real_insert)
+
+def retry_then_import_cleanly(client, workspace, other_workspace, job, text):
+    """Run the failed import again through its page and the worker; returns the same file imported in one clean run
+    into `other_workspace`, whose counts it must match."""
     client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
     run_worker()
 
@@ -118,6 +115,21 @@ def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_ru
     clean = ImportJob.objects.create(workspace=other_workspace, source=ImportJob.Source.CSV, filename="clean.csv")
     jobs.import_file(clean, io.BytesIO(text.encode()), jobs.by_for(job))
     assert job.counts == clean.counts
+    return clean
+
+
+def test_a_failure_in_the_worker_leaves_nothing_and_a_retry_ends_as_one_clean_run(
+    client, workspace, other_workspace, interrupted_import
+):
+    job, text, failing = interrupted_import("insert_vehicles", call=3, error=OSError("disk full"))
+
+    assert job.state == ImportJob.State.FAILED and "disk full" in job.error and "Nothing was added" in job.error
+    assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
+    page = client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
+    assert "The import failed" in page and "Run this import again" in page
+
+    failing.restore()
+    clean = retry_then_import_cleanly(client, workspace, other_workspace, job, text)
     mine, theirs = state_of(workspace), state_of(other_workspace)
     assert mine[0] == theirs[0] and mine[1] == theirs[1]
     assert sorted(mine[2].values()) == sorted(theirs[2].values())
@@ -175,49 +187,24 @@ def test_running_a_finished_import_again_changes_nothing(client, workspace, mana
 
 
 def test_a_worker_stopped_dead_in_the_middle_leaves_nothing_and_the_retry_ends_as_one_clean_run(
-    client, workspace, other_workspace, manager, monkeypatch
+    client, workspace, other_workspace, interrupted_import
 ):
     """SystemExit escapes every `except Exception`: what is left is what a killed worker leaves."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    client.force_login(manager)
-    text = big_file()
-    job = upload(client, workspace, text)
-    monkeypatch.setattr(engine, "BATCH_ROWS", 8)
-    real_insert = machine.Uploads.insert_history
-    calls = []
+    job, text, dying = interrupted_import("insert_history", call=4, error=SystemExit("killed"))
 
-    def dying(self, changes):
-        calls.append(len(changes))
-        if len(calls) == 4:
-            raise SystemExit("killed")
-        return real_insert(self, changes)
-
-    monkeypatch.setattr(machine.Uploads, "insert_history", dying)
-    before = state_of(workspace)
-
-    run_worker()
-
-    job.refresh_from_db()
     assert job.state == ImportJob.State.RUNNING  # nobody lived to say otherwise
-    assert state_of(workspace) == before and not job.problems.exists()
     ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now() - timedelta(minutes=10))
     assert (
         "This import stopped answering"
         in client.get(reverse("vehicles:import", args=[workspace.slug, job.pk])).content.decode()
     )
 
-    monkeypatch.setattr(machine.Uploads, "insert_history", real_insert)
-    client.post(reverse("vehicles:import-retry", args=[workspace.slug, job.pk]))
-    run_worker()
-
-    job.refresh_from_db()
-    assert job.state == ImportJob.State.COMPLETED
-    clean = ImportJob.objects.create(workspace=other_workspace, source=ImportJob.Source.CSV, filename="clean.csv")
-    jobs.import_file(clean, io.BytesIO(text.encode()), jobs.by_for(job))
-    assert job.counts == clean.counts
+    dying.restore()
+    retry_then_import_cleanly(client, workspace, other_workspace, job, text)
     assert state_of(workspace)[:2] == state_of(other_workspace)[:2]
 
 

@@ -90,12 +90,9 @@ def test_a_stale_reading_is_refreshed_and_an_unreachable_provider_gives_the_stor
 
 @pytest.mark.parametrize(
     "status, code",
-    [
-        (Status.DISABLED, "vehicle_disabled"),
-        (Status.PENDING, "vehicle_not_enabled"),
-        (Status.INCOMPLETE, "vehicle_not_enabled"),
-        (Status.ERROR, "vehicle_not_enabled"),
-    ],
+    # Disabled has its own code; every other status but Enabled is "not enabled".
+    [(Status.DISABLED, "vehicle_disabled")]
+    + [(status, "vehicle_not_enabled") for status in (Status.PENDING, Status.INCOMPLETE, Status.ERROR)],
 )
 def test_a_vin_that_is_not_enabled_is_refused_with_the_same_code_and_message(make_vehicle, workspace, status, code):
     vehicle = make_vehicle(status)

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import activate, add_vehicle, make_named, new_vin
-from tests.states import vehicle_in
+from tests.states import disabled_counting_queries, enabled_in_bulk, vehicle_in
 from vehicles.choices import DELETED, Event, Party, Status
 from vehicles.models import StatusChange, Vehicle
 from vehicles.status import machine
@@ -167,23 +167,7 @@ def test_activating_a_make_moves_only_its_incomplete_vins(workspace, other_works
 
 
 def test_bulk_events_run_a_constant_number_of_queries(workspace, django_assert_max_num_queries):
-    activate(workspace, "BMW")
-    from vehicles.importing.engine import Entry, add_vehicles
-
-    def enabled(n):
-        results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], SYSTEM)
-        qs = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
-        machine.approve(qs, Party.PLATFORM, SYSTEM)
-        machine.approve(qs, Party.PROVIDER, SYSTEM)
-        return qs
-
-    small, large = enabled(5), enabled(500)
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as few:
-        machine.apply(Event.DISABLE, small, SYSTEM)
-    with CaptureQueriesContext(connection) as many:
-        machine.apply(Event.DISABLE, large, SYSTEM)
+    small, large = enabled_in_bulk(workspace, 5), enabled_in_bulk(workspace, 500)
+    few, many = disabled_counting_queries(small), disabled_counting_queries(large)
     assert len(many) == len(few)
     assert set(large.values_list("status", flat=True)) == {Status.DISABLED}

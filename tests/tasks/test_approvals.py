@@ -6,7 +6,7 @@ from django_tasks_db.models import DBTaskResult
 
 from fleet.models import MakeActivation
 from tests import chain_support
-from tests.chain_support import run_worker
+from tests.chain_support import revoked_and_polled, run_worker, uploaded_with_automatic_approval
 from tests.factories import add_vehicle, make_named, new_vin
 from vehicles.choices import Actor, Event, Party, Status
 from vehicles.models import Reading, StatusChange
@@ -64,13 +64,8 @@ def test_an_uploaded_vin_is_enabled_once_provider_and_platform_approve_and_its_d
 def test_automatic_platform_approval_enables_without_an_operator_and_fetches_the_first_readings(
     workspace, bmw_active, simulated
 ):
-    workspace.auto_platform_approval = True
-    workspace.save()
-    vehicle = add_vehicle(workspace)
+    vehicle = uploaded_with_automatic_approval(workspace)
 
-    run_worker()
-
-    vehicle.refresh_from_db()
     assert vehicle.status == Status.ENABLED
     assert Reading.objects.filter(vin=vehicle.vin).exists(), "the worker fetched readings once it was Enabled"
     assert last_change(vehicle).actor == Actor.PROVIDER
@@ -164,19 +159,11 @@ def test_a_late_answer_for_an_earlier_round_does_not_count(workspace, bmw_active
 
 
 def test_a_vin_the_provider_revokes_is_disabled_and_its_data_refused(workspace, bmw_active, simulated, settings):
-    workspace.auto_platform_approval = True
-    workspace.save()
-    vehicle = add_vehicle(workspace)
-    run_worker()
-    vehicle.refresh_from_db()
+    vehicle = uploaded_with_automatic_approval(workspace)
     assert vehicle.status == Status.ENABLED
 
-    simulated["REVOKE_VINS"].append(vehicle.vin)
-    settings.READING_MAX_AGE_SECONDS = 0
-    readings.poll_readings.enqueue(reschedule=False)
-    run_worker()
+    revoked_and_polled(vehicle, simulated, settings)
 
-    vehicle.refresh_from_db()
     assert vehicle.status == Status.DISABLED
     change = last_change(vehicle)
     assert (change.event, change.actor) == (Event.DISABLE, Actor.PROVIDER)

@@ -6,21 +6,19 @@ the request ever failing."""
 import logging
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks.base import TaskResultStatus
 
 from tests import chain_support
-from tests.chain_support import run_worker
+from tests.chain_support import revoked_and_polled, run_worker
 from tests.factories import WorkspaceFactory, activate, new_vin
+from tests.states import disabled_counting_queries, enabled_in_bulk
 from vehicles.choices import Event, Status
 from vehicles.importing.engine import Entry, add_vehicles
 from vehicles.models import Vehicle
 from vehicles.providers import simulated as simulated_provider
 from vehicles.status import machine
 from vehicles.status.machine import By
-from vehicles.tasks import readings
 
 simulated = chain_support.simulated  # the fixture
 
@@ -117,13 +115,9 @@ def test_a_bulk_disable_is_withdrawn_per_make_in_batches(workspace, simulated, s
 def test_a_revocation_by_the_provider_is_not_withdrawn_back(workspace, enabled, simulated, settings, withdrawn):
     vehicle = enabled()
     run_worker()
-    simulated["REVOKE_VINS"].append(vehicle.vin)
-    settings.READING_MAX_AGE_SECONDS = 0
 
-    readings.poll_readings.enqueue(reschedule=False)
-    run_worker()
+    revoked_and_polled(vehicle, simulated, settings)
 
-    vehicle.refresh_from_db()
     assert vehicle.status == Status.DISABLED
     assert withdrawn == []
     assert not tasks("start_withdrawals").exists()
@@ -210,20 +204,9 @@ def test_a_provider_that_fails_once_is_retried_and_withdraws(enabled, settings, 
 
 
 def test_leaving_enabled_adds_one_query_whatever_the_number_of_vins(workspace, simulated):
-    activate(workspace, "BMW")
+    small, large = enabled_in_bulk(workspace, 3), enabled_in_bulk(workspace, 300)
 
-    def enabled_vehicles(n):
-        results = add_vehicles(workspace, [Entry(vin=new_vin()) for _ in range(n)], SYSTEM)
-        queryset = Vehicle.objects.filter(pk__in=[r.vehicle_id for r in results])
-        machine.approve(queryset, "platform", SYSTEM)
-        machine.approve(queryset, "provider", SYSTEM)
-        return queryset
-
-    small, large = enabled_vehicles(3), enabled_vehicles(300)
-    with CaptureQueriesContext(connection) as few:
-        machine.apply(Event.DISABLE, small, SYSTEM)
-    with CaptureQueriesContext(connection) as many:
-        machine.apply(Event.DISABLE, large, SYSTEM)
+    few, many = disabled_counting_queries(small), disabled_counting_queries(large)
 
     assert len(many) == len(few)
     enqueued = [q for q in many.captured_queries if "django_tasks_database_dbtaskresult" in q["sql"].lower()]

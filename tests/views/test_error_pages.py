@@ -4,12 +4,19 @@ navigation and what to do, not an unstyled "403 Forbidden"; a filter mistake nam
 from django.urls import reverse
 
 
-def test_a_viewer_opening_upload_gets_the_site_s_403_page(client, workspace, viewer):
-    client.force_login(viewer)
-    response = client.get(reverse("vehicles:upload", args=[workspace.slug]))
+def site_page(client, user, url, status):
+    """What `user` gets at `url`: checked to answer `status` with the site's own page (its navigation); the HTML."""
+    client.force_login(user)
+    response = client.get(url)
     html = response.content.decode()
-    assert response.status_code == 403
-    assert '<nav aria-label="Main">' in html and "You cannot do this here" in html
+    assert response.status_code == status
+    assert '<nav aria-label="Main">' in html
+    return html
+
+
+def test_a_viewer_opening_upload_gets_the_site_s_403_page(client, workspace, viewer):
+    html = site_page(client, viewer, reverse("vehicles:upload", args=[workspace.slug]), 403)
+    assert "You cannot do this here" in html
     assert "Viewers may look but not change anything in this workspace." in html
     assert reverse("workspace-list") in html
 
@@ -22,11 +29,8 @@ def test_a_filter_mistake_names_the_filter_and_the_value(client, workspace, view
 
 
 def test_not_found_is_the_site_s_page_with_its_navigation(client, workspace, viewer, outsider):
-    client.force_login(outsider)
-    response = client.get(reverse("vehicles:list", args=[workspace.slug]))
-    html = response.content.decode()
-    assert response.status_code == 404
-    assert '<nav aria-label="Main">' in html and "<h1>Not found</h1>" in html
+    html = site_page(client, outsider, reverse("vehicles:list", args=[workspace.slug]), 404)
+    assert "<h1>Not found</h1>" in html
     assert "Back to your workspaces" in html
 
 

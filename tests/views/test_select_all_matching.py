@@ -7,23 +7,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import activate, new_vin
+from tests.states import status_of
 from vehicles.choices import DELETED, Status
 from vehicles.importing.engine import Entry, add_vehicles
-from vehicles.models import StatusChange, Vehicle
+from vehicles.models import StatusChange
 from vehicles.status.machine import By
 
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/workspaces/acme/vehicles/"}
-
-
-def status_of(vehicle):
-    vehicle = Vehicle.all_objects.get(pk=vehicle.pk)
-    return DELETED if vehicle.is_deleted else vehicle.status
-
-
-@pytest.fixture
-def as_manager(client, manager):
-    client.force_login(manager)
-    return client
 
 
 @pytest.fixture

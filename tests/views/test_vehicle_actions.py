@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import new_vin
+from tests.states import status_of
 from vehicles.choices import DELETED, Event, Status
-from vehicles.models import StatusChange, Vehicle
+from vehicles.models import StatusChange
 from vehicles.status import machine
 from vehicles.status.machine import By
 
@@ -34,17 +35,6 @@ def build(make_vehicle, status):
     if status == Status.ERROR:
         return make_vehicle(status, vin=new_vin("WBA"))
     return make_vehicle(status)
-
-
-def status_of(vehicle):
-    vehicle = Vehicle.all_objects.get(pk=vehicle.pk)
-    return DELETED if vehicle.is_deleted else vehicle.status
-
-
-@pytest.fixture
-def as_manager(client, manager):
-    client.force_login(manager)
-    return client
 
 
 @pytest.mark.parametrize(("action", "before", "after", "_refused"), ACTIONS)
