@@ -3,6 +3,23 @@ from django.core.management.base import CommandError
 from fleet.models import Make, Workspace
 
 
+def add_schedule_option(parser, task):
+    """--schedule: instead of the work now, only make sure the worker's periodic `task` task is scheduled."""
+    parser.add_argument(
+        "--schedule",
+        action="store_true",
+        help=f"only enqueue the periodic {task} task for the worker (if it is not scheduled already)",
+    )
+
+
+def schedule_periodic(work, is_scheduled, ensure_scheduled):
+    """Schedule a periodic task unless it is (`ensure_scheduled`); the answer, for `handle` to return, says which it
+    was: "The periodic fetch was already scheduled." or "The periodic fetch is scheduled." (`work`: fetch)."""
+    already = is_scheduled()
+    ensure_scheduled()
+    return f"The periodic {work} was already scheduled." if already else f"The periodic {work} is scheduled."
+
+
 def workspace_by_slug(slug):
     try:
         return Workspace.objects.get(slug=slug)
