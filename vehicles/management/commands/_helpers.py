@@ -1,4 +1,4 @@
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from fleet.models import Make, Workspace
 
@@ -33,3 +33,22 @@ def make_by_name(name):
         return Make.objects.named(name)
     except Make.DoesNotExist:
         raise CommandError(f"No make named {name!r} (names are matched without regard to case)") from None
+
+
+class WorkspaceCommand(BaseCommand):
+    """A command about one workspace: its first argument is the workspace's slug (an unknown one is refused, before
+    anything else is done, naming the known ones). Subclasses add their own arguments in
+    `add_workspace_arguments` and do their work in `handle_workspace`, given the workspace."""
+
+    def add_arguments(self, parser):
+        parser.add_argument("workspace_slug")
+        self.add_workspace_arguments(parser)
+
+    def add_workspace_arguments(self, parser):
+        """The command's own arguments, after the workspace's slug."""
+
+    def handle(self, workspace_slug, **options):
+        return self.handle_workspace(workspace_by_slug(workspace_slug), **options)
+
+    def handle_workspace(self, workspace, **options):
+        raise NotImplementedError
