@@ -14,7 +14,6 @@ Figures printed (measured in the same run, on the same database; times are the b
   raw cursor reading the same columns and writing the same CSV lines.
 """
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -23,7 +22,7 @@ import subprocess
 import sys
 import time
 
-from bench.import_bench import ROOT, best, setup_database
+from bench.common import ROOT, best, open_database, parser
 
 EVENT_MIX = [  # (type, share of the events)
     ("vehicle.status_changed", 0.85),
@@ -40,9 +39,10 @@ def fill_events(ws, n):
     from django.utils import timezone
 
     from events.models import Event
+    from vehicles import bulk
 
     fields = [f for f in Event._meta.concrete_fields]
-    columns = ", ".join(f.column for f in fields)
+    columns = [f.column for f in fields]
     start = timezone.now().timestamp() - n  # one event a second, ending now
     change = ["WBA3A5C5XDF354621", "enabled", "disabled", "Revoked", "", "2026-12-03T08:00:00.000000Z"]
     status_data = json.dumps({"event": "disable", "changes": [change] * 3})
@@ -68,14 +68,8 @@ def fill_events(ws, n):
                 "created_at": at,
             }
             rows.append(tuple(values[f.attname] for f in fields))
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "sqlite":
-                marks = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {Event._meta.db_table} ({columns}) VALUES ({marks})", rows)
-            else:
-                with cursor.cursor.copy(f"COPY {Event._meta.db_table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+        with transaction.atomic():
+            bulk.insert(Event._meta.db_table, columns, rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{Event._meta.db_table}', 'id'), %s)", [n])
@@ -290,15 +284,10 @@ def live(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=5_000_000)
-    parser.add_argument("--vehicles", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["activity", "export", "live"])
-    args = parser.parse_args()
-    url = setup_database()
-    from django.db import connection
-
-    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
+    arguments = parser(__doc__, events=5_000_000, vehicles=1_000_000)
+    arguments.add_argument("--only", choices=["activity", "export", "live"])
+    args = arguments.parse_args()
+    open_database()
     if args.only in (None, "activity"):
         activity(args)
     if args.only in (None, "live"):

@@ -59,6 +59,7 @@ if os.environ.get(SERVER_FLAG) == "1" and __name__ != "__main__":
 
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
@@ -175,6 +176,28 @@ def start_server(env, port):
     raise SystemExit("gunicorn did not start")
 
 
+@contextlib.contextmanager
+def serving(database_url, port):
+    """gunicorn serving the project on `port` from a database set up afresh (set_up): yields set_up's {vin, token};
+    the server is stopped when the block ends."""
+    env = server_env(database_url)
+    data = set_up(env)
+    server = start_server(env, port)
+    try:
+        yield data
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def print_load(db, before):
+    """The machine is shared: say how busy it was (the load average before the run, `before`, and now)."""
+    print(
+        f"[{db}] load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in before)}; "
+        f"after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+
+
 # --- the load generator (runs in its own process: `api_bench.py --load ...`) ---
 
 
@@ -270,10 +293,7 @@ def main():
     args = parser.parse_args()
 
     load_before = os.getloadavg()
-    env = server_env(database_url(args.db))
-    data = set_up(env)
-    server = start_server(env, args.port)
-    try:
+    with serving(database_url(args.db), args.port) as data:
         status_path = f"/api/v2/vehicles/{data['vin']}/status"
         for path, token in (("/bench/bare-status", None), (status_path, data["token"])):  # warm up
             run_load(args.port, path, token, 200, args.concurrency, 30)
@@ -307,14 +327,7 @@ def main():
             + f" -> median {statistics.median(times):.2f} s, max {max(times):.2f} s"
             + f" (goal < 2 s: {'met' if max(times) < 2 else 'NOT met'})"
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    # The machine is shared: a busy one moves the rounds by up to 2x, so say how busy it was.
-    print(
-        f"[{args.db}] load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
-        f"after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
-    )
+    print_load(args.db, load_before)  # a busy machine moves the rounds by up to 2x
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 
-from bench.import_bench import setup_database
+from bench.common import setup_database
 
 N_SMALL, N_BIG, N_HUGE, N_CHAIN = 100, 10_000, 100_000, 10_000
 

@@ -12,7 +12,6 @@ by the real view (RequestFactory, the whole page), the scenarios take turns roun
 the median; the ratio is each page's median over the baseline's, measured in the same run.
 """
 
-import argparse
 import os
 import random
 import sys
@@ -21,31 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
 
-from bench import table_bench  # noqa: E402
+from bench import common, table_bench  # noqa: E402
 
 BIG, SMALL = 1_000_000, 1_000
 LIMIT_MS = 50.0
 WORDS = ["Courier", "Van", "Truck", "Pool", "Service", "Shuttle", "Tender", "Loader", "Sprinter", "Transit"]
-
-
-def configure(db):
-    if db == "sqlite":
-        OUT.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{OUT / 'fleet_bench_details.sqlite3'}"
-    else:
-        os.environ["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fleet_bench_details"
-        )
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fleet.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
 
 
 def plate(serial):
@@ -84,44 +64,14 @@ def load(workspace, n, make_ids, seed):
             yield (*row, name, search_key(name), plate(serial) if rng.random() < 0.8 else "")
 
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows():
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns.split(",")))
-            batch = []
-            for row in rows():
-                batch.append(row)
-                if len(batch) == 50_000:
-                    cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)
-                    batch = []
-            if batch:
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)
+        common.write_rows(cursor, table, columns, rows())
         vocabulary = [f"depot-{i}" for i in range(1, 6)] + ["ev"]
         vocabulary += [f"route-{i:02d}" for i in range(100)] + [f"audit-{i}" for i in range(10)]
         labels = Label.objects.resolve(workspace.pk, vocabulary)
         cursor.execute("SELECT id FROM vehicles_vehicle WHERE workspace_id = %s ORDER BY id", [workspace.pk])
         ids = [row[0] for row in cursor.fetchall()]
         pairs = ((pk, labels[name].pk) for pk in ids for name in vehicle_label_names(rng))
-        count = 0
-        if connection.vendor == "postgresql":
-            with cursor.copy("COPY vehicles_vehiclelabel (vehicle_id, label_id) FROM STDIN") as copy:
-                for pair in pairs:
-                    copy.write_row(pair)
-                    count += 1
-        else:
-            batch = []
-            for pair in pairs:
-                batch.append(pair)
-                if len(batch) == 50_000:
-                    cursor.executemany(
-                        "INSERT INTO vehicles_vehiclelabel (vehicle_id, label_id) VALUES (%s, %s)", batch
-                    )
-                    count += len(batch)
-                    batch = []
-            cursor.executemany("INSERT INTO vehicles_vehiclelabel (vehicle_id, label_id) VALUES (%s, %s)", batch)
-            count += len(batch)
+        count = common.write_rows(cursor, "vehicles_vehiclelabel", "vehicle_id, label_id", pairs)
     print(
         f"  loaded {n:,} vehicles and {count:,} labels into {workspace.slug} in {time.perf_counter() - started:.1f} s",
         flush=True,
@@ -129,50 +79,30 @@ def load(workspace, n, make_ids, seed):
 
 
 def analyze():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE vehicles_vehicle")
-            cursor.execute("VACUUM ANALYZE vehicles_vehiclelabel")
-            cursor.execute("ANALYZE vehicles_label")
-            cursor.execute("ANALYZE vehicles_vehiclecount")
-        else:
-            cursor.execute("ANALYZE")
+    common.analyze(["vehicles_vehicle", "vehicles_vehiclelabel"], ["vehicles_label", "vehicles_vehiclecount"])
 
 
 def build(rebuild):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    from fleet.models import Make, Membership, Role, Workspace
     from vehicles.status.counts import recount
 
-    table_bench.create_database_if_missing()
-    call_command("migrate", verbosity=0)
-    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
+    user = common.prepare()
     for slug, n in (("bench-big", BIG), ("bench-small", SMALL)):
-        workspace, _ = Workspace.objects.get_or_create(slug=slug, defaults={"name": slug})
-        Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.MANAGER})
+        workspace = common.managed_workspace(slug, user)
         if rebuild or workspace.vehicles.count() != n:
             print(f"building {slug}: {n:,} vehicles", flush=True)
             workspace.vehicles.model.all_objects.filter(workspace=workspace).delete()
             workspace.labels.all().delete()
-            make_ids = {name: Make.objects.get_or_create(name=name)[0].pk for name in table_bench.MAKES}
-            load(workspace, n, make_ids, seed=slug)
+            load(workspace, n, common.make_ids(table_bench.MAKES), seed=slug)
             recount(workspace)
             analyze()
     return user
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--rebuild", action="store_true")
+    parser = common.table_parser(__doc__, runs=20)
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
-    configure(args.db)
+    common.configure(args.db, "details")
     from django.db import connection
 
     user = build(args.rebuild)

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import api_bench  # noqa: E402
-from bench.api_bench import post_json, server_env, set_up, start_server, upload  # noqa: E402
+from bench.api_bench import post_json, print_load, serving, upload  # noqa: E402
 from vehicles.vins import InvalidVin, validate_vin  # noqa: E402
 
 VINS = 10_000
@@ -84,10 +84,7 @@ def main():
     args = parser.parse_args()
 
     load_before = os.getloadavg()
-    env = server_env(database_url(args.db))
-    data = set_up(env)
-    server = start_server(env, args.port)
-    try:
+    with serving(database_url(args.db), args.port) as data:
         check(args.port, data["token"], *vins_for(0))  # warm up both workers' imports
         check(args.port, data["token"], *vins_for(0))
         times, loops = [], []
@@ -96,9 +93,6 @@ def main():
             loops.append(validation_loop(vins))
             times.append(check(args.port, data["token"], vins, eligible))
         uploads = [upload(args.port, data["token"], 50 + n) for n in range(1, 4)]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     median, loop, up = statistics.median(times), statistics.median(loops), statistics.median(uploads)
     print(
         f"[{args.db}] eligibility of {VINS:,} VINs in one call: "
@@ -109,11 +103,7 @@ def main():
         f"[{args.db}] validation loop alone: median {loop * 1000:.1f} ms -> eligibility call / loop = "
         f"{median / loop:.0f}x; upload of {VINS:,} VINs: median {up:.2f} s -> eligibility / upload = {median / up:.2f}"
     )
-    # The machine is shared: say how busy it was.
-    print(
-        f"[{args.db}] load average (1, 5, 15 min) before: {', '.join(f'{x:.2f}' for x in load_before)}; "
-        f"after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
-    )
+    print_load(args.db, load_before)
 
 
 if __name__ == "__main__":

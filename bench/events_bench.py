@@ -12,13 +12,13 @@ without the change log alternating so that neither gets a warmer cache):
   disable without them.
 """
 
-import argparse
 import contextlib
 import tempfile
 import time
 from pathlib import Path
 
-from bench.import_bench import run_import, setup_database, workspace, write_csv
+from bench import common
+from bench.import_bench import run_import, workspace, write_csv
 
 
 @contextlib.contextmanager
@@ -71,18 +71,11 @@ def timed_disable(slug, path, on):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--disable-rows", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = common.parser(__doc__, rows=100_000, disable_rows=10_000, repeat=3).parse_args()
 
-    url = setup_database()
-    from django.db import connection
-
+    common.open_database()
     from events.models import Event
 
-    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     folder = Path(tempfile.mkdtemp(prefix="fleet-bench-events-"))
     path = folder / f"vins-{args.rows}.csv"
     write_csv(path, args.rows)

@@ -17,7 +17,6 @@ Figures printed (all measured in the same run, on the same database):
 - million: 1,000,000 rows imported by the task worker in its own process, with its peak memory (goal < 250 MB).
 """
 
-import argparse
 import os
 import random
 import resource
@@ -30,44 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def best(fn, n=5):
-    """The shortest of n timed runs of fn() (the benchmarks' "best of n")."""
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
-def setup_database():
-    """Point Django at a bench database (never the dev one) and migrate it."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        folder = Path(tempfile.mkdtemp(prefix="fleet-bench-upload-"))
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        os.environ["DATABASE_URL"] = url
-    elif "bench" not in url.rsplit("/", 1)[-1]:
-        sys.exit("Use a bench database (its name must contain 'bench'), e.g. .../fleet_bench_upload")
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fleet.settings")
-    os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="fleet-bench-media-"))
-    if url.startswith("postgres"):
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    return url
+from bench import common  # noqa: E402
 
 
 def write_csv(path, rows, seed=1):
@@ -211,17 +173,15 @@ def million(path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser = common.parser(__doc__, rows=100_000)
     parser.add_argument("--million", action="store_true", help="also import 1,000,000 rows through the worker")
     parser.add_argument("--only-million", action="store_true", help="skip the 100k figures")
     parser.add_argument("--runs", type=int, default=3, help="rounds of the 100k figures (best of n)")
     args = parser.parse_args()
 
-    url = setup_database()
+    common.open_database()
     from django.db import connection
 
-    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     folder = Path(tempfile.mkdtemp(prefix="fleet-bench-csv-"))
     path = folder / f"vins-{args.rows}.csv"
     write_csv(path, args.rows)

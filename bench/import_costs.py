@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import common
 from bench import import_bench as bench
 
 STEPS = collections.Counter()
@@ -37,7 +38,7 @@ def timed(owner, name, label):
 
 
 def main():
-    bench.setup_database()
+    common.setup_database()
     from django.db import connection
 
     from vehicles.importing import engine

@@ -9,20 +9,16 @@ The file is bench.import_bench's (62,500 of its 100,000 rows end Incomplete or E
 import goes into a fresh workspace; the best of n rounds of each is printed, and their ratio.
 """
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
-from bench import import_bench
+from bench import common, import_bench
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    url = import_bench.setup_database()
+    args = common.parser(__doc__, rows=100_000, rounds=3).parse_args()
+    url = common.setup_database()
     from vehicles.importing import engine
 
     path = Path(tempfile.mkdtemp(prefix="fleet-bench-warnings-")) / "fleet.csv"

@@ -17,11 +17,10 @@ Figures (best of 20, same run, same database), each against the leanest read of 
 - report: `gate.latest_readings` of 1,000 VINs ÷ 1,000 raw newest readings in one query.
 """
 
-import argparse
 import datetime as dt
 import time
 
-from bench.import_bench import best, setup_database
+from bench.common import best, open_database, parser
 
 RUNS = 20  # best of
 
@@ -63,11 +62,8 @@ def fill_readings(vins, per_vin):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--readings", type=int, default=10_000_000)
-    parser.add_argument("--vins", type=int, default=10_000)
-    args = parser.parse_args()
-    url = setup_database()
+    args = parser(__doc__, readings=10_000_000, vins=10_000).parse_args()
+    open_database()
     from django.db import connection
     from django.db.models import F
     from django.utils import timezone
@@ -81,7 +77,6 @@ def main():
     from vehicles.status import machine
     from vehicles.status.machine import By
 
-    print(f"database: {connection.vendor} ({url.split('@')[-1]})")
     vins = [make_vin("WBA", i, seed=11) for i in range(args.vins)]
     per_vin = args.readings // args.vins
     start = time.perf_counter()
@@ -145,16 +140,22 @@ def main():
         ),
         RUNS,
     )
-    vehicle = gate.vehicle_for_data(first, vin)
-    history = best(lambda: list(gate.readings(vehicle, start=week)), RUNS)
-    n_history = len(list(gate.readings(vehicle, start=week)))
+
+    def week_of_history(ws):
+        """(best time, readings) of the VIN's last 7 days through the gate, in workspace `ws`."""
+        vehicle = gate.vehicle_for_data(ws, vin)
+
+        def read():
+            return list(gate.readings(vehicle, start=week))
+
+        return best(read, RUNS), len(read())
+
+    history, n_history = week_of_history(first)
     print(
         f"history, 7 days ({n_history:,} readings inside the periods): {history * 1000:.2f} ms = "
         f"{history / raw_week:.2f}x the raw 7 days ({raw_week * 1000:.2f} ms)"
     )
-    late_vehicle = gate.vehicle_for_data(later, vin)
-    late_history = best(lambda: list(gate.readings(late_vehicle, start=week)), RUNS)
-    n_late = len(list(gate.readings(late_vehicle, start=week)))
+    late_history, n_late = week_of_history(later)
     print(
         f"history, 7 days, in the workspace Enabled 2 days ago ({n_late:,} readings): {late_history * 1000:.2f} ms "
         f"= {late_history / raw_week:.2f}x the raw 7 days"

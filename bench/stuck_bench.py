@@ -12,7 +12,6 @@ rows to skip), Ford 1 hour; the others use PENDING_STUCK_AFTER_HOURS. Each page 
 round and the figure is the median. The ratio is the stuck page over the unfiltered first page of the same run.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -21,52 +20,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import table_bench  # noqa: E402
+from bench import common, table_bench  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
 BIG = 1_000_000
 LIMIT_MS = 50.0
 USUAL = {"BMW": 86400.0, "Tesla": 60 * 86400.0, "Ford": 3600.0}
 
 
-def configure(db):
-    if db == "sqlite":
-        OUT.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{OUT / 'fleet_bench_stuck.sqlite3'}"
-    else:
-        os.environ["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fleet_bench_stuck"
-        )
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fleet.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False
-
-
 def build(rebuild):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
-    from fleet.models import Make, Membership, Role, Workspace
+    from fleet.models import Make
     from vehicles.models import MakePendingMedian
     from vehicles.status.counts import recount
 
-    table_bench.create_database_if_missing()
-    call_command("migrate", verbosity=0)
-    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
-    workspace, _ = Workspace.objects.get_or_create(slug="bench-big", defaults={"name": "bench-big"})
-    Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.MANAGER})
+    user = common.prepare()
+    workspace = common.managed_workspace("bench-big", user)
     if rebuild or workspace.vehicles.count() != BIG:
         print(f"building bench-big: {BIG:,} vehicles ({connection.vendor})", flush=True)
         workspace.vehicles.model.all_objects.filter(workspace=workspace).delete()
-        make_ids = {name: Make.objects.get_or_create(name=name)[0].pk for name in table_bench.MAKES}
-        table_bench.load(workspace, BIG, make_ids, seed="bench-big")
+        table_bench.load(workspace, BIG, common.make_ids(table_bench.MAKES), seed="bench-big")
         recount(workspace)
         table_bench.analyze()
     MakePendingMedian.objects.all().delete()
@@ -80,12 +54,8 @@ def build(rebuild):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args()
-    configure(args.db)
+    args = common.table_parser(__doc__, runs=30).parse_args()
+    common.configure(args.db, "stuck")
     from django.db import connection
 
     from vehicles.models import Vehicle

@@ -10,7 +10,6 @@ timed; the figure is the median. The pages take turns, round after round. The ba
 a workspace of 1,000 vehicles in the same database, measured in the same run.
 """
 
-import argparse
 import os
 import random
 import statistics
@@ -21,45 +20,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-OUT = ROOT / "bench" / "out"
+
+from bench import common  # noqa: E402
 
 BIG, SMALL = 1_000_000, 1_000
 LIMIT_MS = 100.0
 RATIO_LIMIT = 1.5
 STATUSES = [("enabled", 60), ("pending", 15), ("incomplete", 5), ("disabled", 10), ("error", 10)]
 MAKES = {"BMW": "WBA", "Ford": "1FA", "Tesla": "5YJ", "Volvo Cars": "YV1", "Ferrari": "ZFF"}
-
-
-def configure(db):
-    if db == "sqlite":
-        OUT.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{OUT / 'fleet_bench_table.sqlite3'}"
-    else:
-        os.environ["DATABASE_URL"] = os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fleet_bench_table"
-        )
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fleet.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # no query log: it would grow and slow every query down
-
-
-def create_database_if_missing():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    import psycopg
-
-    name = connection.settings_dict["NAME"]
-    params = {k: v for k, v in connection.get_connection_params().items() if k not in ("dbname", "database")}
-    with psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def rows(workspace_id, n, make_ids, seed):
@@ -101,58 +69,30 @@ COLUMNS = (
 def load(workspace, n, make_ids, seed):
     from django.db import connection, transaction
 
-    table = "vehicles_vehicle"
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({COLUMNS}) FROM STDIN") as copy:
-                for row in rows(workspace.pk, n, make_ids, seed):
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(COLUMNS.split(",")))
-            batch = []
-            for row in rows(workspace.pk, n, make_ids, seed):
-                batch.append(row)
-                if len(batch) == 50_000:
-                    cursor.executemany(f"INSERT INTO {table} ({COLUMNS}) VALUES ({marks})", batch)
-                    batch = []
-            if batch:
-                cursor.executemany(f"INSERT INTO {table} ({COLUMNS}) VALUES ({marks})", batch)
+        common.write_rows(cursor, "vehicles_vehicle", COLUMNS, rows(workspace.pk, n, make_ids, seed))
     print(f"  loaded {n:,} vehicles into {workspace.slug} in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def analyze():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE vehicles_vehicle")
-            cursor.execute("ANALYZE vehicles_vehiclecount")
-        else:
-            cursor.execute("ANALYZE")
+    common.analyze(["vehicles_vehicle"], ["vehicles_vehiclecount"])
 
 
 def build(rebuild):
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
 
-    from fleet.models import Make, Membership, Role, Workspace
     from vehicles.status.counts import recount
 
-    create_database_if_missing()
-    call_command("migrate", verbosity=0)
-    user, _ = get_user_model().objects.get_or_create(username="bench-manager")
+    user = common.prepare()
     workspaces = {}
     for slug, n in (("bench-big", BIG), ("bench-small", SMALL)):
-        workspace, created = Workspace.objects.get_or_create(slug=slug, defaults={"name": slug})
-        Membership.objects.get_or_create(workspace=workspace, user=user, defaults={"role": Role.MANAGER})
+        workspace = common.managed_workspace(slug, user)
         have = workspace.vehicles.count()
         if rebuild or have != n:
             print(f"building {slug}: {n:,} vehicles ({connection.vendor})", flush=True)
             workspace.vehicles.model.all_objects.filter(workspace=workspace).delete()
-            make_ids = {name: Make.objects.get_or_create(name=name)[0].pk for name in MAKES}
-            load(workspace, n, make_ids, seed=slug)
+            load(workspace, n, common.make_ids(MAKES), seed=slug)
             recount(workspace)
             analyze()
         workspaces[slug] = workspace
@@ -239,12 +179,8 @@ def measure(user, workspaces, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--rebuild", action="store_true")
-    args = parser.parse_args()
-    configure(args.db)
+    args = common.table_parser(__doc__, runs=30).parse_args()
+    common.configure(args.db, "table")
     from django.db import connection
 
     user, workspaces = build(args.rebuild)

@@ -13,7 +13,6 @@ The receiver is a threaded HTTP server on 127.0.0.1 answering 204 at once. Figur
   time until the receiver holds its delivery is measured, --changes times (default 10), at idle (goal < 2 s).
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -23,7 +22,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from bench.import_bench import ROOT, setup_database
+from bench.common import ROOT, open_database, parser
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -49,13 +48,10 @@ def start_receiver():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--changes", type=int, default=10)
-    args = parser.parse_args()
-    url_db = setup_database()
+    args = parser(__doc__, events=2000, changes=10).parse_args()
+    open_database()
     import urllib3
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from bench.import_bench import workspace
     from events import delivery, log
@@ -63,7 +59,6 @@ def main():
     from events.models import Event, EventType, WebhookMessage
     from events.tasks import dispatch
 
-    print(f"database: {connection.vendor} ({url_db.split('@')[-1]})")
     server, url = start_receiver()
     ws = workspace("bench-webhooks")
 

@@ -29,15 +29,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from vehicles.providers.base import (
-    Answer,
-    Decision,
-    Eligibility,
-    Provider,
-    ProviderUnavailable,
-    ReadingData,
-    VehicleRevoked,
-)
+from vehicles.providers import Answer, Decision, Eligibility, Provider, ProviderUnavailable, ReadingData, VehicleRevoked
 
 DEFAULTS = {
     "DECISION_DELAY_SECONDS": 5,

@@ -31,6 +31,10 @@ COLUMNS = [
     "license_plate",
     "labels",
 ]
+# What each column but the last (the labels, read apart) is read from: the vehicle's field of the column's name,
+# or the one named here.
+FIELDS = [{"make": "make__name"}.get(column, column) for column in COLUMNS[:-1]]
+CHANGED = FIELDS.index("status_changed_at")
 CHUNK = 2000
 
 
@@ -45,39 +49,17 @@ def vehicle_rows(queryset):
 
 def _rows(queryset):
     """The rows, CHUNK at a time: one query for the vehicles (streamed) and one for each chunk's labels."""
-    values = queryset.values_list(
-        "pk",
-        "vin",
-        "make__name",
-        "model_year",
-        "odometer",
-        "odometer_unit",
-        "status",
-        "status_changed_at",
-        "error_reason",
-        "name",
-        "license_plate",
-    ).iterator(chunk_size=CHUNK)
+    values = queryset.values_list("pk", *FIELDS).iterator(chunk_size=CHUNK)
     while chunk := list(islice(values, CHUNK)):
         labels = defaultdict(list)
         pairs = VehicleLabel.objects.filter(vehicle_id__in=[row[0] for row in chunk]).order_by("label__key")
         for pk, name in pairs.values_list("vehicle_id", "label__name"):
             labels[pk].append(name)
-        for pk, vin, make, year, odometer, unit, status, changed, error, name, plate in chunk:
-            changed = changed.isoformat().replace("+00:00", "Z") if changed else ""
-            yield [
-                vin,
-                make,
-                year,
-                odometer,
-                unit,
-                status,
-                changed,
-                error,
-                name,
-                plate,
-                LABEL_SEPARATOR.join(labels[pk]),
-            ]
+        for pk, *row in chunk:
+            changed = row[CHANGED]
+            row[CHANGED] = changed.isoformat().replace("+00:00", "Z") if changed else ""
+            row.append(LABEL_SEPARATOR.join(labels[pk]))
+            yield row
 
 
 @login_required

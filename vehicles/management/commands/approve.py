@@ -1,24 +1,22 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from vehicles.choices import Event, Party
-from vehicles.management.commands._helpers import workspace_by_slug
+from vehicles.management.commands._helpers import WorkspaceCommand
 from vehicles.models import Vehicle
 from vehicles.status import machine
 from vehicles.status.machine import By, refused_reason
 from vehicles.vins import InvalidVin, validate_vin
 
 
-class Command(BaseCommand):
+class Command(WorkspaceCommand):
     help = "Record the platform's or the provider's decision for VINs of a workspace, as the admin actions do."
 
-    def add_arguments(self, parser):
-        parser.add_argument("workspace_slug")
+    def add_workspace_arguments(self, parser):
         parser.add_argument("vins", nargs="+", metavar="VIN")
         parser.add_argument("--by", required=True, choices=Party.values, help="whose decision this is")
         parser.add_argument("--refuse", metavar="REASON", help="refuse instead of approving, with this reason")
 
-    def handle(self, workspace_slug, vins, by, refuse, **options):
-        workspace = workspace_by_slug(workspace_slug)
+    def handle_workspace(self, workspace, vins, by, refuse, **options):
         try:
             vins = [validate_vin(v) for v in vins]
         except InvalidVin as error:

@@ -1,27 +1,25 @@
 import os
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from vehicles.importing import jobs
 from vehicles.importing.engine import Outcome
-from vehicles.management.commands._helpers import workspace_by_slug
+from vehicles.management.commands._helpers import WorkspaceCommand
 from vehicles.models import ImportJob
 
 
-class Command(BaseCommand):
+class Command(WorkspaceCommand):
     help = (
         "Import a CSV file of VINs into a workspace, in the foreground whatever its size, with the same rules and "
         "per-row report as the upload page. Exits non-zero when the file as a whole is refused."
     )
 
-    def add_arguments(self, parser):
-        parser.add_argument("workspace_slug")
+    def add_workspace_arguments(self, parser):
         parser.add_argument("file", help="CSV file: header row with a vin column (odometer, odometer_unit, make)")
         parser.add_argument("--problems", type=int, default=20, help="problem rows to print (default 20; -1: all)")
 
-    def handle(self, workspace_slug, file, problems, **options):
-        workspace = workspace_by_slug(workspace_slug)
+    def handle_workspace(self, workspace, file, problems, **options):
         try:
             binary = open(file, "rb")  # noqa: SIM115
         except OSError as error:

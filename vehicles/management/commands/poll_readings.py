@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from vehicles.management.commands._helpers import add_schedule_option, schedule_periodic
 from vehicles.readings import fetch
 from vehicles.tasks import readings
 
@@ -11,20 +12,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--schedule",
-            action="store_true",
-            help="only enqueue the periodic poll task for the worker (if it is not scheduled already)",
-        )
+        add_schedule_option(parser, "poll")
 
     def handle(self, schedule, **options):
         if schedule:
-            already = readings.poll_task_scheduled()
-            readings.ensure_polling()
-            self.stdout.write(
-                "The periodic fetch was already scheduled." if already else "The periodic fetch is scheduled."
-            )
-            return
+            return schedule_periodic("fetch", readings.poll_task_scheduled, readings.ensure_polling)
         pairs = fetch.stale_vins()
         received = revoked = failed = 0
         for start in range(0, len(pairs), 500):

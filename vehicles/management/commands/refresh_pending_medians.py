@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from fleet.models import Make
+from vehicles.management.commands._helpers import add_schedule_option, schedule_periodic
 from vehicles.status import waiting
 from vehicles.tasks import medians
 
@@ -13,20 +14,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--schedule",
-            action="store_true",
-            help="only enqueue the periodic refresh task for the worker (if it is not scheduled already)",
-        )
+        add_schedule_option(parser, "refresh")
 
     def handle(self, schedule, **options):
         if schedule:
-            already = medians.median_refresh_scheduled()
-            medians.ensure_median_refresh()
-            self.stdout.write(
-                "The periodic refresh was already scheduled." if already else "The periodic refresh is scheduled."
-            )
-            return
+            return schedule_periodic("refresh", medians.median_refresh_scheduled, medians.ensure_median_refresh)
         computed = waiting.refresh_medians()
         names = dict(Make.objects.filter(pk__in=list(computed)).values_list("pk", "name"))
         least = settings.PENDING_MEDIAN_MIN_CASES
