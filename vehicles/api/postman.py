@@ -22,8 +22,7 @@ slash included.
 import json
 import re
 
-from drf_spectacular.generators import SchemaGenerator
-
+from vehicles.api.schema import VersionedSchemaGenerator
 from vehicles.api.serializers import EXAMPLE_VIN
 
 SCHEMA_VERSION = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -465,5 +464,5 @@ def collection_from_schema(schema, base_url="http://127.0.0.1:8000"):
 
 
 def build_collection(base_url="http://127.0.0.1:8000"):
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schema = VersionedSchemaGenerator().get_schema(request=None, public=True)
     return collection_from_schema(schema, base_url)

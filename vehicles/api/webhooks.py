@@ -21,7 +21,7 @@ from vehicles.api.events import EVENT_ID_PATTERN
 from vehicles.api.pagination import KeysetPagination, PageQuerySerializer
 from vehicles.api.views import ApiView, _errors
 
-TAGS = ["v2 webhooks"]
+TAGS = ["webhooks"]
 WEBHOOK_ID = OpenApiParameter("webhook_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The webhook's id.")
 DELIVERY_ORDER = ("-at", "-id")
 
@@ -185,8 +185,10 @@ EXAMPLE = {
 
 
 class WebhookCollectionView(ApiView):
+    versions = ("v2",)
+
     @extend_schema(
-        operation_id="v2_list_webhooks",
+        operation_id="list_webhooks",
         tags=TAGS,
         summary="The workspace's webhooks",
         description="Every endpoint of the workspace, oldest first, with whether it is on and why it was switched "
@@ -198,7 +200,7 @@ class WebhookCollectionView(ApiView):
         return Response(WebhookListSerializer({"webhooks": [webhook_data(w) for w in webhooks]}).data)
 
     @extend_schema(
-        operation_id="v2_create_webhook",
+        operation_id="create_webhook",
         tags=TAGS,
         summary="Add a webhook",
         description="The endpoint receives the subscribed events from now on, each POSTed as JSON and signed as "
@@ -227,6 +229,8 @@ class WebhookCollectionView(ApiView):
 
 
 class WebhookView(ApiView):
+    versions = ("v2",)
+
     def webhook_or_404(self, webhook_id):
         try:
             pk = uuid.UUID(str(webhook_id))
@@ -240,7 +244,7 @@ class WebhookView(ApiView):
 
 class WebhookDetailView(WebhookView):
     @extend_schema(
-        operation_id="v2_get_webhook",
+        operation_id="get_webhook",
         tags=TAGS,
         summary="A webhook",
         description="Its URL, subscribed types, whether it is on and, if it was switched off, why. Not its secret.",
@@ -251,7 +255,7 @@ class WebhookDetailView(WebhookView):
         return Response(WebhookSerializer(webhook_data(self.webhook_or_404(webhook_id))).data)
 
     @extend_schema(
-        operation_id="v2_update_webhook",
+        operation_id="update_webhook",
         tags=TAGS,
         summary="Change a webhook, switch it off or on",
         description="Any of `url`, `events`, `enabled`, `description`. Switching it on again (`enabled: true`) "
@@ -271,7 +275,7 @@ class WebhookDetailView(WebhookView):
         return Response(WebhookSerializer(webhook_data(webhook)).data)
 
     @extend_schema(
-        operation_id="v2_delete_webhook",
+        operation_id="delete_webhook",
         tags=TAGS,
         summary="Delete a webhook",
         description="Nothing more is sent to it; its delivery log goes with it.",
@@ -285,7 +289,7 @@ class WebhookDetailView(WebhookView):
 
 class WebhookTestView(WebhookView):
     @extend_schema(
-        operation_id="v2_test_webhook",
+        operation_id="test_webhook",
         tags=TAGS,
         summary="Send a test event to a webhook",
         description="A `webhook.test` event, for this endpoint only, is queued now and sent by the worker within "
@@ -304,7 +308,7 @@ class WebhookTestView(WebhookView):
 
 class WebhookReplayView(WebhookView):
     @extend_schema(
-        operation_id="v2_replay_webhook",
+        operation_id="replay_webhook",
         tags=TAGS,
         summary="Send again the events since an instant",
         description="Every event of the workspace of the subscribed types created at or after `since` is queued "
@@ -325,7 +329,7 @@ class WebhookReplayView(WebhookView):
 
 class WebhookDeliveriesView(WebhookView):
     @extend_schema(
-        operation_id="v2_list_webhook_deliveries",
+        operation_id="list_webhook_deliveries",
         tags=TAGS,
         summary="A webhook's delivery attempts, newest first",
         description="Each attempt: the event, its number (1, then the retries), when, the HTTP status or the "
