@@ -467,35 +467,33 @@ class VehicleEventView(ApiView):
         return Response(self.ser.BulkAnswer(answer).data)
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="remove_vehicles",
-        summary="Delete VINs, answered per VIN",
-        description="Deletes VINs the status machine allows to be deleted; answered per VIN.",
+def _bulk_event_schema(operation_id, summary, description):
+    """A bulk event's name in the schema: `VehicleEventView.post`'s operation, for that event's class."""
+    return extend_schema_view(
+        post=extend_schema(operation_id=operation_id, summary=f"{summary}, answered per VIN", description=description)
     )
+
+
+@_bulk_event_schema(
+    "remove_vehicles", "Delete VINs", "Deletes VINs the status machine allows to be deleted; answered per VIN."
 )
 class VehicleRemoveView(VehicleEventView):
     event = Event.DELETE
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="enable_vehicles",
-        summary="Request consent (enable) for VINs, answered per VIN",
-        description="Requests consent again: Disabled or Error → Pending (the approval chain runs again); "
-        "answered per VIN.",
-    )
+@_bulk_event_schema(
+    "enable_vehicles",
+    "Request consent (enable) for VINs",
+    "Requests consent again: Disabled or Error → Pending (the approval chain runs again); answered per VIN.",
 )
 class VehicleEnableView(VehicleEventView):
     event = Event.ENABLE
 
 
-@extend_schema_view(
-    post=extend_schema(
-        operation_id="disable_vehicles",
-        summary="Revoke consent (disable) for VINs, answered per VIN",
-        description="Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
-    )
+@_bulk_event_schema(
+    "disable_vehicles",
+    "Revoke consent (disable) for VINs",
+    "Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
 )
 class VehicleDisableView(VehicleEventView):
     event = Event.DISABLE
@@ -522,16 +520,17 @@ def _gated(request, vin, ask=gate.vehicle_for_data):
         raise ApiError(403, exc.code, str(exc)) from None
 
 
-class VehicleStatusDataView(ApiView):
-    throttle_scope = "status"
+@extend_schema(tags=[VEHICLE_DATA], parameters=[VIN_PARAM])
+class VehicleDataView(ApiView):
+    throttle_scope = "status"  # a VIN's readings: the data gate first (`_gated`)
 
+
+class VehicleStatusDataView(VehicleDataView):
     @extend_schema(
         operation_id="get_vehicle_status",
-        tags=[VEHICLE_DATA],
         summary="Get Vehicle Status: the latest reading",
         description="The latest reading of an Enabled VIN, fetched from the provider within the request when none "
         "is fresh enough. 403 `vehicle_disabled` / `vehicle_not_enabled` otherwise; 404 when unknown.",
-        parameters=[VIN_PARAM],
         responses={200: s.VehicleStatusDataSerializer, **_errors(403, 404)},
     )
     def get(self, request, vin):
@@ -540,17 +539,13 @@ class VehicleStatusDataView(ApiView):
         return Response(s.VehicleStatusDataSerializer({"vin": vehicle.vin, "reading": reading}).data)
 
 
-class VehicleHistoryDataView(ApiView):
-    throttle_scope = "status"
-
+class VehicleHistoryDataView(VehicleDataView):
     @extend_schema(
         operation_id="get_vehicle_history",
-        tags=[VEHICLE_DATA],
         summary="Readings between from and to (default: the last 7 days), newest first",
         description="Readings between `from` and `to` (default: the 7 days up to now), newest first, at most "
         "10,000. The data gate is asked first.",
         parameters=[
-            VIN_PARAM,
             OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: 7 days before `to`."),
             OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now."),
         ],
