@@ -389,6 +389,9 @@ REST_FRAMEWORK = {
         "reports": env_str("API_REPORTS_RATE", "120/hour"),
     },
     "UNAUTHENTICATED_USER": None,
+    # /api/v1/ and /api/v2/ are the URL namespaces `v1` and `v2` (vehicles/api/urls.py): `request.version`.
+    "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.NamespaceVersioning",
+    "ALLOWED_VERSIONS": ["v1", "v2"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fleet Vehicle Management API",
@@ -418,6 +421,8 @@ SPECTACULAR_SETTINGS = {
         "EventTypeEnum": "events.models.PUBLIC_TYPES",
     },
     "OAS_VERSION": "3.1.0",
+    # One schema for every version of REST_FRAMEWORK["ALLOWED_VERSIONS"] (drf-spectacular describes one a run).
+    "DEFAULT_GENERATOR_CLASS": "vehicles.api.schema.VersionedSchemaGenerator",
     # servers (this host), the token endpoint and the headers of 401/202/429 answers: vehicles/api/schema.py
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vehicles.api.schema.finish_schema"],
     "TAGS": [

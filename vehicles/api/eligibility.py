@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from vehicles import eligibility
 from vehicles.api import serializers as s
-from vehicles.api.views import ApiView, _errors, valid_body
+from vehicles.api.views import VEHICLE_MANAGEMENT, ApiView, _errors, valid_body
 
 EXAMPLE_ANSWER = {
     "summary": {"eligible": 1, "ineligible": 2},
@@ -23,9 +23,11 @@ EXAMPLE_ANSWER = {
 
 
 class EligibilityView(ApiView):
+    versions = ("v2",)
+
     @extend_schema(
-        operation_id="v2_check_eligibility",
-        tags=["v2 vehicle management"],
+        operation_id="check_eligibility",
+        tags=[VEHICLE_MANAGEMENT],
         summary="Check the eligibility of VINs (up to 10,000) before adding them, answered per VIN",
         description="Asks each make's provider whether these VINs could be enabled, before anything is added: per "
         "VIN `eligible`, the `make`, and a `reason` when not eligible. Invalid VINs and VINs of no known make are "

@@ -131,9 +131,11 @@ def read_types(request):
 
 
 class EventFeedView(ApiView):
+    versions = ("v2",)
+
     @extend_schema(
-        operation_id="v2_list_events",
-        tags=["v2 events"],
+        operation_id="list_events",
+        tags=["events"],
         summary="The workspace's events, oldest first after a cursor",
         description="Every change of the workspace (SPEC.md's event types), in the order of the change log. "
         "Pass the last `id` you read as `after` to get what came since, losing none; without `after`, the last "

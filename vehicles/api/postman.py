@@ -21,9 +21,9 @@ slash included.
 
 import json
 import re
+import string
 
-from drf_spectacular.generators import SchemaGenerator
-
+from vehicles.api.schema import VersionedSchemaGenerator
 from vehicles.api.serializers import EXAMPLE_VIN
 
 SCHEMA_VERSION = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -60,6 +60,25 @@ if (pm.response.code >= 400) {{
         pm.expect(body).to.have.property("message");
     }});
 }}"""
+
+# A bulk call's test: its one VIN answered ok, then that VIN read back and checked.
+BULK_TEST = string.Template("""pm.test("the VIN is $done", function () {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().results[0].ok).to.eql(true);
+});
+readBack($vin, function (res) {
+    pm.test("$afterwards", function () {
+$checks
+    });
+});""")
+ENABLED_VIN = 'pm.variables.get("enabled_vin_" + version)'
+
+
+def _bulk_test(done, vin, afterwards, *checks):
+    return BULK_TEST.substitute(
+        done=done, vin=vin, afterwards=afterwards, checks="\n".join(f"        {check}" for check in checks)
+    )
+
 
 # operationId without its version prefix → (path variable, body, test script). `{v}` is the version.
 SCENARIO = {
@@ -151,42 +170,33 @@ readBack(pm.variables.get("vin"), function (res) {
     "disable_vehicles": (
         None,
         {"vins": ["{{enabled_vin_{v}}}"]},
-        """pm.test("the VIN is disabled", function () {
-    pm.response.to.have.status(200);
-    pm.expect(pm.response.json().results[0].ok).to.eql(true);
-});
-readBack(pm.variables.get("enabled_vin_" + version), function (res) {
-    pm.test("the disabled VIN reads Disabled afterwards", function () {
-        pm.expect(res.json().status).to.eql(words.disabled);
-    });
-});""",
+        _bulk_test(
+            "disabled",
+            ENABLED_VIN,
+            "the disabled VIN reads Disabled afterwards",
+            "pm.expect(res.json().status).to.eql(words.disabled);",
+        ),
     ),
     "enable_vehicles": (
         None,
         {"vins": ["{{enabled_vin_{v}}}"]},
-        """pm.test("the VIN is enabled again (consent requested)", function () {
-    pm.response.to.have.status(200);
-    pm.expect(pm.response.json().results[0].ok).to.eql(true);
-});
-readBack(pm.variables.get("enabled_vin_" + version), function (res) {
-    pm.test("the re-enabled VIN reads Pending afterwards", function () {
-        pm.expect(res.json().status).to.eql(words.pending);
-    });
-});""",
+        _bulk_test(
+            "enabled again (consent requested)",
+            ENABLED_VIN,
+            "the re-enabled VIN reads Pending afterwards",
+            "pm.expect(res.json().status).to.eql(words.pending);",
+        ),
     ),
     "remove_vehicles": (
         None,
         {"vins": ["{{vin}}"]},
-        """pm.test("the VIN is removed", function () {
-    pm.response.to.have.status(200);
-    pm.expect(pm.response.json().results[0].ok).to.eql(true);
-});
-readBack(pm.variables.get("vin"), function (res) {
-    pm.test("the removed VIN is gone afterwards", function () {
-        pm.expect(res.code).to.eql(404);
-        pm.expect(res.json().code).to.eql("vehicle_not_found");
-    });
-});""",
+        _bulk_test(
+            "removed",
+            'pm.variables.get("vin")',
+            "the removed VIN is gone afterwards",
+            "pm.expect(res.code).to.eql(404);",
+            'pm.expect(res.json().code).to.eql("vehicle_not_found");',
+        ),
     ),
     "create_status_report": (
         None,
@@ -465,5 +475,5 @@ def collection_from_schema(schema, base_url="http://127.0.0.1:8000"):
 
 
 def build_collection(base_url="http://127.0.0.1:8000"):
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schema = VersionedSchemaGenerator().get_schema(request=None, public=True)
     return collection_from_schema(schema, base_url)

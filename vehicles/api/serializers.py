@@ -26,6 +26,7 @@ V1_FILTER = {
 HISTORY_V2 = [*Status.values, DELETED]
 HISTORY_V1 = [*V1_STATUSES, "Deleted"]
 EXAMPLE_VIN = "WBA3A5C5XDF354621"
+SECOND_EXAMPLE_VIN = "YV1MS382262123456"
 MAX_TEXT = 100
 
 
@@ -227,71 +228,56 @@ class VehiclePatchSerializer(serializers.Serializer):
         ref_name = "VehiclePatch"
 
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Two VINs",
-            value={
-                "vins": [{"vin": EXAMPLE_VIN, "odometer": 12000, "odometer_unit": "km"}, {"vin": "YV1MS382262123456"}]
-            },
-            request_only=True,
-        )
-    ]
-)
+def vins_field(child, **kwargs):
+    """A body's `vins`: from 1 to API_VIN_LIMIT entries."""
+    return serializers.ListField(child=child, min_length=1, max_length=settings.API_VIN_LIMIT, **kwargs)
+
+
+def body_example(name, *vins):
+    """The schema's example of a `{"vins": [...]}` body."""
+    return extend_schema_serializer(examples=[OpenApiExample(name, value={"vins": list(vins)}, request_only=True)])
+
+
+@body_example("Two VINs", {"vin": EXAMPLE_VIN, "odometer": 12000, "odometer_unit": "km"}, {"vin": SECOND_EXAMPLE_VIN})
 class UploadRequestSerializer(serializers.Serializer):
-    vins = serializers.ListField(child=UploadEntrySerializer(), min_length=1, max_length=settings.API_VIN_LIMIT)
+    vins = vins_field(UploadEntrySerializer())
 
     class Meta:
         ref_name = "Upload"
 
 
-@extend_schema_serializer(
-    examples=[
-        OpenApiExample(
-            "Two VINs with details",
-            value={
-                "vins": [
-                    {
-                        "vin": EXAMPLE_VIN,
-                        "odometer": 12000,
-                        "name": "Courier 12",
-                        "license_plate": "B-FL 1234",
-                        "labels": ["depot-north", "EV"],
-                    },
-                    {"vin": "YV1MS382262123456"},
-                ]
-            },
-            request_only=True,
-        )
-    ]
+@body_example(
+    "Two VINs with details",
+    {
+        "vin": EXAMPLE_VIN,
+        "odometer": 12000,
+        "name": "Courier 12",
+        "license_plate": "B-FL 1234",
+        "labels": ["depot-north", "EV"],
+    },
+    {"vin": SECOND_EXAMPLE_VIN},
 )
 class UploadRequestV2Serializer(serializers.Serializer):
-    vins = serializers.ListField(child=UploadEntryV2Serializer(), min_length=1, max_length=settings.API_VIN_LIMIT)
+    vins = vins_field(UploadEntryV2Serializer())
 
     class Meta:
         ref_name = "UploadV2"
 
 
-@extend_schema_serializer(
-    examples=[OpenApiExample("Two VINs", value={"vins": [EXAMPLE_VIN, "YV1MS382262123456"]}, request_only=True)]
-)
+@body_example("Two VINs", EXAMPLE_VIN, SECOND_EXAMPLE_VIN)
 class VinListRequestSerializer(serializers.Serializer):
-    vins = serializers.ListField(child=VinText(), min_length=1, max_length=settings.API_VIN_LIMIT)
+    vins = vins_field(VinText())
 
     class Meta:
         ref_name = "VinList"
 
 
-@extend_schema_serializer(
-    examples=[OpenApiExample("Two VINs", value={"vins": [EXAMPLE_VIN, "YV1MS382262123456"]}, request_only=True)]
-)
+@body_example("Two VINs", EXAMPLE_VIN, SECOND_EXAMPLE_VIN)
 class EligibilityRequestSerializer(serializers.Serializer):
     """The bulk calls' `{"vins": [...]}`, with a message saying what to do when there are too many."""
 
-    vins = serializers.ListField(
-        child=VinText(),
-        min_length=1,
-        max_length=settings.API_VIN_LIMIT,
+    vins = vins_field(
+        VinText(),
         error_messages={
             "max_length": f"At most {settings.API_VIN_LIMIT:,} VINs can be checked in one call: split the list."
         },

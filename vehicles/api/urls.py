@@ -40,25 +40,26 @@ def other_slash(route):
 
 
 def version_patterns(version):
-    """Each route as SPEC.md writes it, then the same route with the trailing slash added or dropped, answered
-    by the same view (not by a redirect: Django's APPEND_SLASH turns a POST into a 301 that clients replay as a
-    GET, or a 500 with DEBUG on). Only the first is in the schema. A route's other form comes right after it, so
+    """The routes of one version, v2's own first (`…/vehicles/export.csv` before `…/vehicles/<vin>/` could take
+    it): each as SPEC.md writes it, then the same route with the trailing slash added or dropped, answered by the
+    same view (not by a redirect: Django's APPEND_SLASH turns a POST into a 301 that clients replay as a GET, or a
+    500 with DEBUG on). Only the first is in the schema. A route's other form comes right after it, so
     `…/vehicles/disable/` reaches disable before `…/vehicles/<vin>/` could take it."""
     patterns = []
-    if version == "v2":  # first: `…/vehicles/export.csv` before `…/vehicles/<vin>` could take it
-        for route, view, name in V2_ROUTES:
-            patterns.append(path(route, view.as_view(), name=name))
-            patterns.append(path(other_slash(route), type(view.__name__, (view,), {"schema": None}).as_view()))
-    for route, view, name in ROUTES:
-        patterns.append(path(route, views.view_for(view, version), name=name))
-        patterns.append(path(other_slash(route), views.view_for(view, version, in_schema=False)))
+    for route, view, name in V2_ROUTES + ROUTES:
+        if version in view.versions:
+            methods = view.methods_of(version)
+            patterns.append(path(route, view.as_view(http_method_names=methods), name=name))
+            patterns.append(path(other_slash(route), view.as_view(http_method_names=methods, schema=None)))
     return patterns
 
 
+# Each version is a URL namespace, which DRF's NamespaceVersioning gives the views as `request.version` (settings'
+# REST_FRAMEWORK): `v1`, `v2`. reverse() names them by the application namespace, `api-v1:report`.
 urlpatterns = [
     path("oauth/token/", token.ThrottledTokenView.as_view(), name="api-token"),
-    path("v1/", include((version_patterns("v1"), "api-v1"))),
-    path("v2/", include((version_patterns("v2"), "api-v2"))),
+    path("v1/", include((version_patterns("v1"), "api-v1"), namespace="v1")),
+    path("v2/", include((version_patterns("v2"), "api-v2"), namespace="v2")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", docs.RedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -1,7 +1,9 @@
 """The REST API's views: one implementation for v1 and v2, which differ only in how statuses are spoken.
 
 Each view is thin: the token gives the workspace (auth.py), then it asks the status machine, the import engine
-or the data gate. `view_for(View, version)` makes a version's view class with that version's schema.
+or the data gate. One class serves both versions: DRF's NamespaceVersioning gives it `request.version` (`v1`,
+`v2`, the URL namespaces of vehicles/api/urls.py); each method's `@extend_schema` describes it, once per version
+(`versions=[…]`) where v1 and v2 differ.
 """
 
 import datetime as dt
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status as http
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
@@ -24,6 +26,7 @@ from vehicles.api import serializers as s
 from vehicles.api.auth import by, workspace_of
 from vehicles.api.errors import ApiError
 from vehicles.api.pagination import KeysetPagination, PageQuerySerializer
+from vehicles.api.schema import VersionedAutoSchema
 from vehicles.choices import Event, Status
 from vehicles.details import clean_details
 from vehicles.filters import VehicleFilterSet
@@ -227,234 +230,42 @@ def filter_vehicles(queryset, params, version, workspace=None):
 VEHICLE_ORDER = ("-status_changed_at", "-id")
 
 
-# --- Views ---
+# --- The schema: each method's @extend_schema; where v1 and v2 differ, one per version (versions=[…]) ---
 
-
-class JsonNegotiation(DefaultContentNegotiation):
-    """DRF's content negotiation, answered directly for the usual requests: JSON is our only renderer, and a
-    request without an Accept header (or with `*/*` or `application/json`) and without a `?format=` gets it, as
-    DRF would answer after parsing the header. Anything else goes through DRF's negotiation (406 included)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        accept = request.META.get("HTTP_ACCEPT")
-        if (
-            (accept is None or accept in ("*/*", "application/json"))
-            and not format_suffix
-            and len(renderers) == 1
-            and renderers[0].media_type == "application/json"
-            and self.settings.URL_FORMAT_OVERRIDE not in request.GET
-        ):
-            return renderers[0], "application/json"
-        return super().select_renderer(request, renderers, format_suffix)
-
-
-class ApiView(APIView):
-    api_version = "v2"
-    throttle_scope = "api"
-    content_negotiation_class = JsonNegotiation
-
-    @property
-    def ser(self):
-        return s.for_version(self.api_version)
-
-    def vehicles(self):
-        """The workspace's vehicles as this version answers them (v2 with their labels: one query a page)."""
-        queryset = Vehicle.objects.filter(workspace=workspace_of(self.request)).select_related("make")
-        return queryset.prefetch_related("labels") if self.api_version != "v1" else queryset
-
-    def vehicle_or_404(self, vin):
-        vehicle = self.vehicles().filter(vin=normalise_vin(vin)).first() if looks_like_vin(vin) else None
-        if vehicle is None:
-            raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
-        return vehicle
-
-
-class VehicleCollectionView(ApiView):
-    def get(self, request):
-        queryset = filter_vehicles(
-            self.vehicles(),
-            request.query_params,
-            self.api_version,
-            workspace=workspace_of(request),
-        )
-        pages = KeysetPagination(VEHICLE_ORDER)
-        page = pages.paginate_queryset(queryset, request, view=self)
-        if self.api_version != "v1":
-            page = waiting.annotate(page)  # what each waits for: one query for the page
-        answer = {"vehicles": page, "next": pages.next_link(request)}
-        return Response(self.ser.VehicleList(answer).data)
-
-    def post(self, request):
-        entries = valid_body(self.ser.UploadRequest, request.data)
-        return Response(self.ser.BulkAnswer(upload(workspace_of(request), entries, by(request), self.api_version)).data)
-
-
-class VehicleDetailView(ApiView):
-    def get(self, request, vin):
-        return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
-
-    def patch(self, request, vin):
-        """v2 only (view_for leaves PATCH out of v1): edit the details through vehicles.editing."""
-        vehicle = self.vehicle_or_404(vin)
-        body = s.VehiclePatchSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        clean, problems = editing.check(body.validated_data)
-        if problems:
-            details = {field: {"code": f"invalid_{field}", "message": message} for field, message in problems.items()}
-            raise ApiError(400, "invalid_details", "; ".join(problems.values()), details=details)
-        try:
-            editing.edit(vehicle, clean, by(request))
-        except editing.VehicleGone as gone:
-            raise ApiError(404, "vehicle_not_found", str(gone)) from None
-        return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
-
-
-class VehicleEventView(ApiView):
-    event = None
-
-    def post(self, request):
-        vins = valid_body(s.VinListRequestSerializer, request.data)
-        answer = apply_event(workspace_of(request), vins, self.event, by(request), self.api_version)
-        return Response(self.ser.BulkAnswer(answer).data)
-
-
-class VehicleRemoveView(VehicleEventView):
-    event = Event.DELETE
-
-
-class VehicleEnableView(VehicleEventView):
-    event = Event.ENABLE
-
-
-class VehicleDisableView(VehicleEventView):
-    event = Event.DISABLE
-
-
-def looks_like_vin(value):
-    try:
-        validate_vin(value)
-    except InvalidVin:
-        return False
-    return True
-
-
-def _gated(request, vin, ask=gate.vehicle_for_data):
-    """Ask the data gate (`ask`: vehicle_for_data, or status_data for the vehicle and its current reading);
-    its refusals as API errors."""
-    if not looks_like_vin(vin):  # never stored, so unknown: no need to ask the database
-        raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
-    try:
-        return ask(workspace_of(request), vin)
-    except gate.VehicleNotFound as exc:
-        raise ApiError(404, exc.code, str(exc)) from None
-    except gate.DataNotAvailable as exc:  # also when the provider has just revoked it
-        raise ApiError(403, exc.code, str(exc)) from None
-
-
-class VehicleStatusDataView(ApiView):
-    throttle_scope = "status"
-
-    def get(self, request, vin):
-        # The gate and the latest reading (from the provider within the request when stale), in one query.
-        vehicle, reading = _gated(request, vin, gate.status_data)
-        return Response(s.VehicleStatusDataSerializer({"vin": vehicle.vin, "reading": reading}).data)
-
-
-class VehicleHistoryDataView(ApiView):
-    throttle_scope = "status"
-
-    def get(self, request, vin):
-        vehicle = _gated(request, vin)  # the gate first, then the parameters
-        params = request.query_params
-        end = _parse_instant("to", params["to"]) if params.get("to") else timezone.now()
-        if params.get("from"):
-            start = _parse_instant("from", params["from"])
-        else:
-            try:
-                start = end - dt.timedelta(days=HISTORY_DEFAULT_DAYS)
-            except OverflowError:
-                raise ApiError(400, "invalid_parameter", f"to is too early: {params['to']!r}") from None
-        if start > end:
-            raise ApiError(400, "invalid_parameter", "from must not be after to")
-        readings = list(gate.readings(vehicle, start, end)[:HISTORY_MAX_READINGS])
-        answer = {"vin": vehicle.vin, "from": start, "to": end, "readings": readings}
-        return Response(s.HistoryDataSerializer(answer).data)
-
-
-def report_state(report):
-    if report.expires_at <= timezone.now():
-        return "expired"
-    return report.state
-
-
-def report_data(request, report, version):
-    state = report_state(report)
-    download = (
-        request.build_absolute_uri(reverse(f"api-{version}:report-download", args=[report.pk]))
-        if state == StatusReport.State.COMPLETED
-        else None
-    )
-    return {
-        "id": str(report.pk),
-        "state": state,
-        "vins": len(report.vins),
-        "created_at": report.created_at,
-        "completed_at": report.completed_at,
-        "expires_at": report.expires_at,
-        "download": download,
-        "error": report.error or None,
-    }
-
-
-class ReportCreateView(ApiView):
-    throttle_scope = "reports"
-
-    def post(self, request):
-        vins = valid_body(s.ReportRequestSerializer, request.data)
-        report = StatusReport.objects.create(
-            workspace=workspace_of(request),
-            requested_by=request.user.name,
-            vins=[shown(normalise_vin(v)) for v in vins],
-            expires_at=timezone.now() + dt.timedelta(days=settings.API_REPORT_DAYS),
-        )
-        transaction.on_commit(lambda: build_status_report.enqueue(str(report.pk)))
-        data = s.ReportSerializer(report_data(request, report, self.api_version)).data
-        location = reverse(f"api-{self.api_version}:report", args=[report.pk])
-        return Response(data, status=http.HTTP_202_ACCEPTED, headers={"Location": location})
-
-
-class ReportView(ApiView):
-    def report_or_404(self, report_id):
-        report = StatusReport.objects.filter(workspace=workspace_of(self.request), pk=report_id).first()
-        if report is None:
-            raise ApiError(404, "report_not_found", f"No report {report_id} in this workspace")
-        return report
-
-    def get(self, request, report_id):
-        report = self.report_or_404(report_id)
-        return Response(s.ReportSerializer(report_data(request, report, self.api_version)).data)
-
-
-class ReportDownloadView(ReportView):
-    def get(self, request, report_id):
-        report = self.report_or_404(report_id)
-        state = report_state(report)
-        if state == "expired":
-            raise ApiError(410, "report_expired", f"Report {report_id} expired on {report.expires_at:%Y-%m-%d}")
-        if state != StatusReport.State.COMPLETED:
-            raise ApiError(409, "report_not_ready", f"Report {report_id} is {state}: download it once completed")
-        response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="vehicles-status-{report.pk}.csv"'
-        return response
-
-
-# --- The schema of each view, per version ---
+V1, V2 = s.for_version("v1"), s.for_version("v2")
+# Tags and operation ids are written without their version: VersionedAutoSchema adds it (`v1 vehicle management`).
+VEHICLE_MANAGEMENT, VEHICLE_DATA, REPORTS = "vehicle management", "vehicle data", "reports"
 
 VIN_PARAM = OpenApiParameter(
     "vin", OpenApiTypes.STR, OpenApiParameter.PATH, description="The VIN (17 or 16 characters).", pattern=VIN_PATTERN
 )
 REPORT_PARAM = OpenApiParameter("report_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's id.")
 
+# The vehicle list's filters (and the v2 export's): v1 has its own status words and none of the second release's.
+STATUS_V1_PARAM, STATUS_V2_PARAM = (
+    OpenApiParameter("status", OpenApiTypes.STR, enum=statuses, description="Filter by status.")
+    for statuses in (s.V1_STATUSES, Status.values)
+)
+LIST_PARAMS = [
+    OpenApiParameter("make", OpenApiTypes.STR, description="Filter by make name (any case)."),
+    OpenApiParameter("vin", OpenApiTypes.STR, description="VINs starting with this."),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."),
+]
+LIST_PARAMS_SINCE_V2 = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="VIN, license plate or name starting with this (any case)."),
+    OpenApiParameter(
+        "label",
+        {"type": "array", "items": {"type": "string", "maxLength": 40}},
+        explode=True,
+        description="Vehicles carrying this label (any case); repeated, every label given.",
+    ),
+    OpenApiParameter(
+        "stuck",
+        OpenApiTypes.STR,
+        enum=["1", "0"],
+        description="1: only the stuck vehicles (Pending much longer than their make usually takes; see `stuck`).",
+    ),
+]
 
 EXAMPLE_CODES = {
     400: "invalid_request",
@@ -499,225 +310,356 @@ def _errors(*codes):
     }
 
 
-OPERATION_IDS = {
-    (VehicleCollectionView, "get"): "list_vehicles",
-    (VehicleCollectionView, "post"): "upload_vehicles",
-    (VehicleDetailView, "get"): "get_vehicle",
-    (VehicleDetailView, "patch"): "edit_vehicle",
-    (VehicleDisableView, "post"): "disable_vehicles",
-    (VehicleEnableView, "post"): "enable_vehicles",
-    (VehicleRemoveView, "post"): "remove_vehicles",
-    (VehicleStatusDataView, "get"): "get_vehicle_status",
-    (VehicleHistoryDataView, "get"): "get_vehicle_history",
-    (ReportCreateView, "post"): "create_status_report",
-    (ReportView, "get"): "get_report",
-    (ReportDownloadView, "get"): "download_report",
-}
+def _bulk(ser):
+    return {200: ser.BulkAnswer, **_errors(400, 413, 415)}
 
 
-DESCRIPTIONS = {
-    "list_vehicles": "The workspace's vehicles, newest status change first, with the VIN table's filters. Keyset "
-    "pagination: follow `next` (or pass its `cursor`) until it is null; every vehicle is listed exactly once.",
-    "upload_vehicles": "Adds up to 10,000 VINs through the import engine, each validated as the upload form does. "
-    "Answered per VIN in the order sent (`outcome`: added, re-added, duplicate, repeated, invalid); one bad VIN "
-    "never fails the others. A malformed body is a 400 and adds nothing.",
-    "edit_vehicle": "Edits a vehicle's details — any of `name`, `license_plate`, `labels`, `odometer`, "
-    "`odometer_unit` — with the upload's rules; answers the vehicle as GET does. Never changes the status; a change "
-    "is recorded as a `vehicle.updated` event. A bad value is a 400 `invalid_details` whose `details` give a `code` "
-    "and `message` per field.",
-    "get_vehicle": "One vehicle of the workspace with its status history, newest first. A VIN of another "
-    "workspace answers 404, exactly as an unknown one.",
-    "disable_vehicles": "Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
-    "enable_vehicles": "Requests consent again: Disabled or Error → Pending (the approval chain runs again); "
-    "answered per VIN.",
-    "remove_vehicles": "Deletes VINs the status machine allows to be deleted; answered per VIN.",
-    "get_vehicle_status": "The latest reading of an Enabled VIN, fetched from the provider within the request "
-    "when none is fresh enough. 403 `vehicle_disabled` / `vehicle_not_enabled` otherwise; 404 when unknown.",
-    "get_vehicle_history": "Readings between `from` and `to` (default: the 7 days up to now), newest first, at "
-    "most 10,000. The data gate is asked first.",
-    "create_status_report": "Asks for a CSV status report of up to 10,000 VINs, built by the task worker; answers "
-    "202 at once with the report and its `Location`.",
-    "get_report": "A report's state (`pending`, `running`, `completed`, `failed`, `expired`) and, when "
-    "completed, its `download` link.",
-    "download_report": "The completed report as CSV: 409 until it is completed, 410 once it has expired.",
-}
+# --- Views ---
 
 
-def _schemas(view, version):
-    return {
-        method: _with_operation_id(decorator, version, OPERATION_IDS[view, method])
-        for method, decorator in _schema_decorators(view, version).items()
-    }
+class JsonNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, answered directly for the usual requests: JSON is our only renderer, and a
+    request without an Accept header (or with `*/*` or `application/json`) and without a `?format=` gets it, as
+    DRF would answer after parsing the header. Anything else goes through DRF's negotiation (406 included)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT")
+        if (
+            (accept is None or accept in ("*/*", "application/json"))
+            and not format_suffix
+            and len(renderers) == 1
+            and renderers[0].media_type == "application/json"
+            and self.settings.URL_FORMAT_OVERRIDE not in request.GET
+        ):
+            return renderers[0], "application/json"
+        return super().select_renderer(request, renderers, format_suffix)
 
 
-def _with_operation_id(decorator, version, name):
-    return lambda function: extend_schema(operation_id=f"{version}_{name}", description=DESCRIPTIONS[name])(
-        decorator(function)
+class ApiView(APIView):
+    """One class serves every version (DRF's NamespaceVersioning sets `request.version`, vehicles/api/urls.py)."""
+
+    throttle_scope = "api"
+    content_negotiation_class = JsonNegotiation
+    schema = VersionedAutoSchema()
+    versions = ("v1", "v2")  # the versions that route to it; a v2-only view says ("v2",)
+    methods_new_in_v2 = ()  # v1 is frozen (SPEC.md): these methods are 405 there and absent from its schema
+
+    @classmethod
+    def methods_of(cls, version):
+        """The HTTP methods this view answers in `version` (urls.py hands them to as_view)."""
+        return [m for m in cls.http_method_names if version != "v1" or m not in cls.methods_new_in_v2]
+
+    def get_view_name(self):
+        """OPTIONS' `name` as it has always been answered: with the version for a view of both versions
+        (`Vehicle Collection View V1`, the name of the class each version once had), plain for a v2-only one."""
+        name = super().get_view_name()
+        return f"{name} View {self.request.version.upper()}" if len(self.versions) > 1 else name
+
+    @property
+    def ser(self):
+        return s.for_version(self.request.version)
+
+    def vehicles(self):
+        """The workspace's vehicles as this version answers them (v2 with their labels: one query a page)."""
+        queryset = Vehicle.objects.filter(workspace=workspace_of(self.request)).select_related("make")
+        return queryset.prefetch_related("labels") if self.request.version != "v1" else queryset
+
+    def vehicle_or_404(self, vin):
+        vehicle = self.vehicles().filter(vin=normalise_vin(vin)).first() if looks_like_vin(vin) else None
+        if vehicle is None:
+            raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
+        return vehicle
+
+
+class VehicleCollectionView(ApiView):
+    @extend_schema(
+        operation_id="list_vehicles",
+        tags=[VEHICLE_MANAGEMENT],
+        summary="List vehicles, newest change first",
+        description="The workspace's vehicles, newest status change first, with the VIN table's filters. Keyset "
+        "pagination: follow `next` (or pass its `cursor`) until it is null; every vehicle is listed exactly once.",
+        parameters=[*LIST_PARAMS, PageQuerySerializer],
+    )
+    @extend_schema(versions=["v1"], parameters=[STATUS_V1_PARAM], responses={200: V1.VehicleList, **_errors(400)})
+    @extend_schema(
+        versions=["v2"],
+        parameters=[STATUS_V2_PARAM, *LIST_PARAMS_SINCE_V2],
+        responses={200: V2.VehicleList, **_errors(400)},
+    )
+    def get(self, request):
+        params, workspace = request.query_params, workspace_of(request)
+        queryset = filter_vehicles(self.vehicles(), params, request.version, workspace=workspace)
+        pages = KeysetPagination(VEHICLE_ORDER)
+        page = pages.paginate_queryset(queryset, request, view=self)
+        if request.version != "v1":
+            page = waiting.annotate(page)  # what each waits for: one query for the page
+        answer = {"vehicles": page, "next": pages.next_link(request)}
+        return Response(self.ser.VehicleList(answer).data)
+
+    @extend_schema(
+        operation_id="upload_vehicles",
+        tags=[VEHICLE_MANAGEMENT],
+        summary="Upload VINs (up to 10,000), answered per VIN",
+        description="Adds up to 10,000 VINs through the import engine, each validated as the upload form does. "
+        "Answered per VIN in the order sent (`outcome`: added, re-added, duplicate, repeated, invalid); one bad VIN "
+        "never fails the others. A malformed body is a 400 and adds nothing.",
+    )
+    @extend_schema(versions=["v1"], request=V1.UploadRequest, responses=_bulk(V1))
+    @extend_schema(versions=["v2"], request=V2.UploadRequest, responses=_bulk(V2))
+    def post(self, request):
+        entries = valid_body(self.ser.UploadRequest, request.data)
+        return Response(self.ser.BulkAnswer(upload(workspace_of(request), entries, by(request), request.version)).data)
+
+
+class VehicleDetailView(ApiView):
+    methods_new_in_v2 = ("patch",)
+
+    @extend_schema(
+        operation_id="get_vehicle",
+        tags=[VEHICLE_MANAGEMENT],
+        summary="One vehicle with its status history",
+        description="One vehicle of the workspace with its status history, newest first. A VIN of another "
+        "workspace answers 404, exactly as an unknown one.",
+        parameters=[VIN_PARAM],
+    )
+    @extend_schema(versions=["v1"], responses={200: V1.VehicleDetail, **_errors(404)})
+    @extend_schema(versions=["v2"], responses={200: V2.VehicleDetail, **_errors(404)})
+    def get(self, request, vin):
+        return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
+
+    @extend_schema(
+        operation_id="edit_vehicle",
+        tags=[VEHICLE_MANAGEMENT],
+        summary="Edit a vehicle's details (never its status)",
+        description="Edits a vehicle's details — any of `name`, `license_plate`, `labels`, `odometer`, "
+        "`odometer_unit` — with the upload's rules; answers the vehicle as GET does. Never changes the status; a "
+        "change is recorded as a `vehicle.updated` event. A bad value is a 400 `invalid_details` whose `details` "
+        "give a `code` and `message` per field.",
+        parameters=[VIN_PARAM],
+        request=s.VehiclePatchSerializer,
+        responses={200: V2.VehicleDetail, **_errors(400, 404, 413, 415)},
+    )
+    def patch(self, request, vin):
+        """v2 only (`methods_new_in_v2`): edit the details through vehicles.editing."""
+        vehicle = self.vehicle_or_404(vin)
+        body = s.VehiclePatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        clean, problems = editing.check(body.validated_data)
+        if problems:
+            details = {field: {"code": f"invalid_{field}", "message": message} for field, message in problems.items()}
+            raise ApiError(400, "invalid_details", "; ".join(problems.values()), details=details)
+        try:
+            editing.edit(vehicle, clean, by(request))
+        except editing.VehicleGone as gone:
+            raise ApiError(404, "vehicle_not_found", str(gone)) from None
+        return Response(self.ser.VehicleDetail(self.vehicle_or_404(vin)).data)
+
+
+class VehicleEventView(ApiView):
+    event = None
+
+    @extend_schema(tags=[VEHICLE_MANAGEMENT], request=s.VinListRequestSerializer)
+    @extend_schema(versions=["v1"], responses=_bulk(V1))
+    @extend_schema(versions=["v2"], responses=_bulk(V2))
+    def post(self, request):
+        vins = valid_body(s.VinListRequestSerializer, request.data)
+        answer = apply_event(workspace_of(request), vins, self.event, by(request), request.version)
+        return Response(self.ser.BulkAnswer(answer).data)
+
+
+def _bulk_event_schema(operation_id, summary, description):
+    """A bulk event's name in the schema: `VehicleEventView.post`'s operation, for that event's class."""
+    return extend_schema_view(
+        post=extend_schema(operation_id=operation_id, summary=f"{summary}, answered per VIN", description=description)
     )
 
 
-def _schema_decorators(view, version):
-    ser = s.for_version(version)
-    tag_vm, tag_data, tag_reports = f"{version} vehicle management", f"{version} vehicle data", f"{version} reports"
-    bulk = {200: ser.BulkAnswer, **_errors(400, 413, 415)}
-    if view is VehicleCollectionView:
-        status_enum = s.V1_STATUSES if version == "v1" else Status.values
-        return {
-            "get": extend_schema(
-                tags=[tag_vm],
-                summary="List vehicles, newest change first",
-                parameters=[
-                    OpenApiParameter("status", OpenApiTypes.STR, enum=status_enum, description="Filter by status."),
-                    OpenApiParameter("make", OpenApiTypes.STR, description="Filter by make name (any case)."),
-                    OpenApiParameter("vin", OpenApiTypes.STR, description="VINs starting with this."),
-                    *(
-                        [
-                            OpenApiParameter(
-                                "q",
-                                OpenApiTypes.STR,
-                                description="VIN, license plate or name starting with this (any case).",
-                            ),
-                            OpenApiParameter(
-                                "label",
-                                {"type": "array", "items": {"type": "string", "maxLength": 40}},
-                                explode=True,
-                                description="Vehicles carrying this label (any case); repeated, every label given.",
-                            ),
-                        ]
-                        if version != "v1"
-                        else []
-                    ),
-                    OpenApiParameter(
-                        "updated_since", OpenApiTypes.DATETIME, description="Status changed at or after this instant."
-                    ),
-                    *(
-                        []
-                        if version == "v1"
-                        else [
-                            OpenApiParameter(
-                                "stuck",
-                                OpenApiTypes.STR,
-                                enum=["1", "0"],
-                                description="1: only the stuck vehicles (Pending much longer than their make "
-                                "usually takes; see `stuck`).",
-                            )
-                        ]
-                    ),
-                    PageQuerySerializer,
-                ],
-                responses={200: ser.VehicleList, **_errors(400)},
-            ),
-            "post": extend_schema(
-                tags=[tag_vm],
-                summary="Upload VINs (up to 10,000), answered per VIN",
-                request=ser.UploadRequest,
-                responses=bulk,
-            ),
-        }
-    if view is VehicleDetailView:
-        decorators = {
-            "get": extend_schema(
-                tags=[tag_vm],
-                summary="One vehicle with its status history",
-                parameters=[VIN_PARAM],
-                responses={200: ser.VehicleDetail, **_errors(404)},
-            )
-        }
-        if version != "v1":
-            decorators["patch"] = extend_schema(
-                tags=[tag_vm],
-                summary="Edit a vehicle's details (never its status)",
-                parameters=[VIN_PARAM],
-                request=s.VehiclePatchSerializer,
-                responses={200: ser.VehicleDetail, **_errors(400, 404, 413, 415)},
-            )
-        return decorators
-    if issubclass(view, VehicleEventView):
-        summary = {
-            Event.DELETE: "Delete VINs",
-            Event.ENABLE: "Request consent (enable) for VINs",
-            Event.DISABLE: "Revoke consent (disable) for VINs",
-        }[view.event]
-        return {
-            "post": extend_schema(
-                tags=[tag_vm],
-                summary=f"{summary}, answered per VIN",
-                request=s.VinListRequestSerializer,
-                responses=bulk,
-            )
-        }
-    if view is VehicleStatusDataView:
-        return {
-            "get": extend_schema(
-                tags=[tag_data],
-                summary="Get Vehicle Status: the latest reading",
-                parameters=[VIN_PARAM],
-                responses={200: s.VehicleStatusDataSerializer, **_errors(403, 404)},
-            )
-        }
-    if view is VehicleHistoryDataView:
-        return {
-            "get": extend_schema(
-                tags=[tag_data],
-                summary="Readings between from and to (default: the last 7 days), newest first",
-                parameters=[
-                    VIN_PARAM,
-                    OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: 7 days before `to`."),
-                    OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now."),
-                ],
-                responses={200: s.HistoryDataSerializer, **_errors(400, 403, 404)},
-            )
-        }
-    if view is ReportCreateView:
-        return {
-            "post": extend_schema(
-                tags=[tag_reports],
-                summary="Ask for a status report of up to 10,000 VINs (built in the background)",
-                request=s.ReportRequestSerializer,
-                responses={202: s.ReportSerializer, **_errors(400, 413, 415)},
-            )
-        }
-    if view is ReportDownloadView:
-        return {
-            "get": extend_schema(
-                tags=[tag_reports],
-                summary="Download a completed report as CSV",
-                parameters=[REPORT_PARAM],
-                responses={
-                    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per VIN"),
-                    **_errors(404, 409, 410),
-                },
-            )
-        }
-    if view is ReportView:
-        return {
-            "get": extend_schema(
-                tags=[tag_reports],
-                summary="A report's state and, when completed, its CSV link",
-                parameters=[REPORT_PARAM],
-                responses={200: s.ReportSerializer, **_errors(404)},
-            )
-        }
-    raise ValueError(view)
+@_bulk_event_schema(
+    "remove_vehicles", "Delete VINs", "Deletes VINs the status machine allows to be deleted; answered per VIN."
+)
+class VehicleRemoveView(VehicleEventView):
+    event = Event.DELETE
 
 
-def view_for(view, version, in_schema=True):
-    """The view class of one version: same code, that version's statuses and schema (none if not in_schema)."""
-    attrs = {"api_version": version}
-    if version == "v1" and hasattr(view, "patch"):  # v1 is frozen: the methods it had
-        attrs["http_method_names"] = [m for m in view.http_method_names if m != "patch"]
-    cls = type(f"{view.__name__}{version.upper()}", (view,), attrs)
-    for method, decorator in _schemas(view, version).items():
-        if not in_schema:
-            decorator = extend_schema(exclude=True)
-        setattr(cls, method, decorator(_copy(getattr(view, method))))
-    return cls.as_view()
+@_bulk_event_schema(
+    "enable_vehicles",
+    "Request consent (enable) for VINs",
+    "Requests consent again: Disabled or Error → Pending (the approval chain runs again); answered per VIN.",
+)
+class VehicleEnableView(VehicleEventView):
+    event = Event.ENABLE
 
 
-def _copy(function):
-    def method(self, *args, **kwargs):
-        return function(self, *args, **kwargs)
+@_bulk_event_schema(
+    "disable_vehicles",
+    "Revoke consent (disable) for VINs",
+    "Revokes consent: Enabled → Disabled, through the status machine; answered per VIN.",
+)
+class VehicleDisableView(VehicleEventView):
+    event = Event.DISABLE
 
-    method.__name__ = function.__name__
-    method.__doc__ = function.__doc__
-    return method
+
+def looks_like_vin(value):
+    try:
+        validate_vin(value)
+    except InvalidVin:
+        return False
+    return True
+
+
+def _gated(request, vin, ask=gate.vehicle_for_data):
+    """Ask the data gate (`ask`: vehicle_for_data, or status_data for the vehicle and its current reading);
+    its refusals as API errors."""
+    if not looks_like_vin(vin):  # never stored, so unknown: no need to ask the database
+        raise ApiError(404, "vehicle_not_found", f"VIN {normalise_vin(vin)} is not in this workspace")
+    try:
+        return ask(workspace_of(request), vin)
+    except gate.VehicleNotFound as exc:
+        raise ApiError(404, exc.code, str(exc)) from None
+    except gate.DataNotAvailable as exc:  # also when the provider has just revoked it
+        raise ApiError(403, exc.code, str(exc)) from None
+
+
+@extend_schema(tags=[VEHICLE_DATA], parameters=[VIN_PARAM])
+class VehicleDataView(ApiView):
+    throttle_scope = "status"  # a VIN's readings: the data gate first (`_gated`)
+
+
+class VehicleStatusDataView(VehicleDataView):
+    @extend_schema(
+        operation_id="get_vehicle_status",
+        summary="Get Vehicle Status: the latest reading",
+        description="The latest reading of an Enabled VIN, fetched from the provider within the request when none "
+        "is fresh enough. 403 `vehicle_disabled` / `vehicle_not_enabled` otherwise; 404 when unknown.",
+        responses={200: s.VehicleStatusDataSerializer, **_errors(403, 404)},
+    )
+    def get(self, request, vin):
+        # The gate and the latest reading (from the provider within the request when stale), in one query.
+        vehicle, reading = _gated(request, vin, gate.status_data)
+        return Response(s.VehicleStatusDataSerializer({"vin": vehicle.vin, "reading": reading}).data)
+
+
+class VehicleHistoryDataView(VehicleDataView):
+    @extend_schema(
+        operation_id="get_vehicle_history",
+        summary="Readings between from and to (default: the last 7 days), newest first",
+        description="Readings between `from` and `to` (default: the 7 days up to now), newest first, at most "
+        "10,000. The data gate is asked first.",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Default: 7 days before `to`."),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="Default: now."),
+        ],
+        responses={200: s.HistoryDataSerializer, **_errors(400, 403, 404)},
+    )
+    def get(self, request, vin):
+        vehicle = _gated(request, vin)  # the gate first, then the parameters
+        params = request.query_params
+        end = _parse_instant("to", params["to"]) if params.get("to") else timezone.now()
+        if params.get("from"):
+            start = _parse_instant("from", params["from"])
+        else:
+            try:
+                start = end - dt.timedelta(days=HISTORY_DEFAULT_DAYS)
+            except OverflowError:
+                raise ApiError(400, "invalid_parameter", f"to is too early: {params['to']!r}") from None
+        if start > end:
+            raise ApiError(400, "invalid_parameter", "from must not be after to")
+        readings = list(gate.readings(vehicle, start, end)[:HISTORY_MAX_READINGS])
+        answer = {"vin": vehicle.vin, "from": start, "to": end, "readings": readings}
+        return Response(s.HistoryDataSerializer(answer).data)
+
+
+def report_state(report):
+    if report.expires_at <= timezone.now():
+        return "expired"
+    return report.state
+
+
+def report_data(request, report):
+    state = report_state(report)
+    download = (
+        request.build_absolute_uri(reverse(f"api-{request.version}:report-download", args=[report.pk]))
+        if state == StatusReport.State.COMPLETED
+        else None
+    )
+    return {
+        "id": str(report.pk),
+        "state": state,
+        "vins": len(report.vins),
+        "created_at": report.created_at,
+        "completed_at": report.completed_at,
+        "expires_at": report.expires_at,
+        "download": download,
+        "error": report.error or None,
+    }
+
+
+class ReportCreateView(ApiView):
+    throttle_scope = "reports"
+
+    @extend_schema(
+        operation_id="create_status_report",
+        tags=[REPORTS],
+        summary="Ask for a status report of up to 10,000 VINs (built in the background)",
+        description="Asks for a CSV status report of up to 10,000 VINs, built by the task worker; answers 202 at "
+        "once with the report and its `Location`.",
+        request=s.ReportRequestSerializer,
+        responses={202: s.ReportSerializer, **_errors(400, 413, 415)},
+    )
+    def post(self, request):
+        vins = valid_body(s.ReportRequestSerializer, request.data)
+        report = StatusReport.objects.create(
+            workspace=workspace_of(request),
+            requested_by=request.user.name,
+            vins=[shown(normalise_vin(v)) for v in vins],
+            expires_at=timezone.now() + dt.timedelta(days=settings.API_REPORT_DAYS),
+        )
+        transaction.on_commit(lambda: build_status_report.enqueue(str(report.pk)))
+        data = s.ReportSerializer(report_data(request, report)).data
+        location = reverse(f"api-{request.version}:report", args=[report.pk])
+        return Response(data, status=http.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+class ReportView(ApiView):
+    def report_or_404(self, report_id):
+        report = StatusReport.objects.filter(workspace=workspace_of(self.request), pk=report_id).first()
+        if report is None:
+            raise ApiError(404, "report_not_found", f"No report {report_id} in this workspace")
+        return report
+
+    @extend_schema(
+        operation_id="get_report",
+        tags=[REPORTS],
+        summary="A report's state and, when completed, its CSV link",
+        description="A report's state (`pending`, `running`, `completed`, `failed`, `expired`) and, when "
+        "completed, its `download` link.",
+        parameters=[REPORT_PARAM],
+        responses={200: s.ReportSerializer, **_errors(404)},
+    )
+    def get(self, request, report_id):
+        report = self.report_or_404(report_id)
+        return Response(s.ReportSerializer(report_data(request, report)).data)
+
+
+class ReportDownloadView(ReportView):
+    @extend_schema(
+        operation_id="download_report",
+        tags=[REPORTS],
+        summary="Download a completed report as CSV",
+        description="The completed report as CSV: 409 until it is completed, 410 once it has expired.",
+        parameters=[REPORT_PARAM],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV, one row per VIN"),
+            **_errors(404, 409, 410),
+        },
+    )
+    def get(self, request, report_id):
+        report = self.report_or_404(report_id)
+        state = report_state(report)
+        if state == "expired":
+            raise ApiError(410, "report_expired", f"Report {report_id} expired on {report.expires_at:%Y-%m-%d}")
+        if state != StatusReport.State.COMPLETED:
+            raise ApiError(409, "report_not_ready", f"Report {report_id} is {state}: download it once completed")
+        response = HttpResponse(report.csv, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="vehicles-status-{report.pk}.csv"'
+        return response

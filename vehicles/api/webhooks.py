@@ -21,7 +21,7 @@ from vehicles.api.events import EVENT_ID_PATTERN
 from vehicles.api.pagination import KeysetPagination, PageQuerySerializer
 from vehicles.api.views import ApiView, _errors
 
-TAGS = ["v2 webhooks"]
+TAGS = ["webhooks"]
 WEBHOOK_ID = OpenApiParameter("webhook_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The webhook's id.")
 DELIVERY_ORDER = ("-at", "-id")
 
@@ -166,6 +166,12 @@ def _refused(exc):
     return ApiError(400, "invalid_request", str(exc), details={exc.field: [str(exc)]})
 
 
+def _switched_on(webhook, before):
+    """Sending to a webhook that is switched off is a 409."""
+    if not webhook.enabled:
+        raise ApiError(409, "webhook_disabled", f"This webhook is switched off: switch it on before {before}")
+
+
 def _actor(request):
     who = by(request)
     return {"actor": str(who.actor), "actor_name": who.name}
@@ -184,10 +190,12 @@ EXAMPLE = {
 }
 
 
+@extend_schema(tags=TAGS)
 class WebhookCollectionView(ApiView):
+    versions = ("v2",)
+
     @extend_schema(
-        operation_id="v2_list_webhooks",
-        tags=TAGS,
+        operation_id="list_webhooks",
         summary="The workspace's webhooks",
         description="Every endpoint of the workspace, oldest first, with whether it is on and why it was switched "
         "off. The secrets are not shown (only when created).",
@@ -198,8 +206,7 @@ class WebhookCollectionView(ApiView):
         return Response(WebhookListSerializer({"webhooks": [webhook_data(w) for w in webhooks]}).data)
 
     @extend_schema(
-        operation_id="v2_create_webhook",
-        tags=TAGS,
+        operation_id="create_webhook",
         summary="Add a webhook",
         description="The endpoint receives the subscribed events from now on, each POSTed as JSON and signed as "
         "Standard Webhooks says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The answer carries the "
@@ -226,7 +233,10 @@ class WebhookCollectionView(ApiView):
         return response
 
 
+@extend_schema(tags=TAGS, parameters=[WEBHOOK_ID])  # every operation of one webhook
 class WebhookView(ApiView):
+    versions = ("v2",)
+
     def webhook_or_404(self, webhook_id):
         try:
             pk = uuid.UUID(str(webhook_id))
@@ -240,24 +250,20 @@ class WebhookView(ApiView):
 
 class WebhookDetailView(WebhookView):
     @extend_schema(
-        operation_id="v2_get_webhook",
-        tags=TAGS,
+        operation_id="get_webhook",
         summary="A webhook",
         description="Its URL, subscribed types, whether it is on and, if it was switched off, why. Not its secret.",
-        parameters=[WEBHOOK_ID],
         responses={200: WebhookSerializer, **_errors(404)},
     )
     def get(self, request, webhook_id):
         return Response(WebhookSerializer(webhook_data(self.webhook_or_404(webhook_id))).data)
 
     @extend_schema(
-        operation_id="v2_update_webhook",
-        tags=TAGS,
+        operation_id="update_webhook",
         summary="Change a webhook, switch it off or on",
         description="Any of `url`, `events`, `enabled`, `description`. Switching it on again (`enabled: true`) "
         "clears its failures and its `disabled_reason`; it receives the events from then on (send the others "
         "with a replay).",
-        parameters=[WEBHOOK_ID],
         request=WebhookUpdateSerializer,
         responses={200: WebhookSerializer, **_errors(400, 404, 413, 415)},
     )
@@ -271,11 +277,9 @@ class WebhookDetailView(WebhookView):
         return Response(WebhookSerializer(webhook_data(webhook)).data)
 
     @extend_schema(
-        operation_id="v2_delete_webhook",
-        tags=TAGS,
+        operation_id="delete_webhook",
         summary="Delete a webhook",
         description="Nothing more is sent to it; its delivery log goes with it.",
-        parameters=[WEBHOOK_ID],
         responses={204: OpenApiResponse(description="Deleted."), **_errors(404)},
     )
     def delete(self, request, webhook_id):
@@ -285,52 +289,45 @@ class WebhookDetailView(WebhookView):
 
 class WebhookTestView(WebhookView):
     @extend_schema(
-        operation_id="v2_test_webhook",
-        tags=TAGS,
+        operation_id="test_webhook",
         summary="Send a test event to a webhook",
         description="A `webhook.test` event, for this endpoint only, is queued now and sent by the worker within "
         "seconds; see it in the deliveries. A webhook that is switched off is a 409: switch it on first.",
-        parameters=[WEBHOOK_ID],
         request=None,
         responses={202: QueuedSerializer, **_errors(404, 409, 413, 415)},
     )
     def post(self, request, webhook_id):
         webhook = self.webhook_or_404(webhook_id)
-        if not webhook.enabled:
-            raise ApiError(409, "webhook_disabled", "This webhook is switched off: switch it on before testing it")
+        _switched_on(webhook, "testing it")
         service.send_test(webhook, **_actor(request))
         return Response(QueuedSerializer({"queued": 1}).data, status=http.HTTP_202_ACCEPTED)
 
 
 class WebhookReplayView(WebhookView):
     @extend_schema(
-        operation_id="v2_replay_webhook",
-        tags=TAGS,
+        operation_id="replay_webhook",
         summary="Send again the events since an instant",
         description="Every event of the workspace of the subscribed types created at or after `since` is queued "
         "again for this endpoint, with the same event ids (`webhook-id`): a receiver that dedupes on it takes each "
         "once. Answers how many were queued.",
-        parameters=[WEBHOOK_ID],
         request=ReplaySerializer,
         responses={202: QueuedSerializer, **_errors(400, 404, 409, 413, 415)},
     )
     def post(self, request, webhook_id):
         webhook = self.webhook_or_404(webhook_id)
         since = _body(ReplaySerializer, request)["since"]
-        if not webhook.enabled:
-            raise ApiError(409, "webhook_disabled", "This webhook is switched off: switch it on before a replay")
+        _switched_on(webhook, "a replay")
         queued = service.replay(webhook, since)
         return Response(QueuedSerializer({"queued": queued}).data, status=http.HTTP_202_ACCEPTED)
 
 
 class WebhookDeliveriesView(WebhookView):
     @extend_schema(
-        operation_id="v2_list_webhook_deliveries",
-        tags=TAGS,
+        operation_id="list_webhook_deliveries",
         summary="A webhook's delivery attempts, newest first",
         description="Each attempt: the event, its number (1, then the retries), when, the HTTP status or the "
         "error, how long it took and the start of the answer.",
-        parameters=[WEBHOOK_ID, PageQuerySerializer],
+        parameters=[PageQuerySerializer],
         responses={200: DeliveryListSerializer, **_errors(400, 404)},
     )
     def get(self, request, webhook_id):
