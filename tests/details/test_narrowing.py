@@ -64,6 +64,8 @@ def shown(response, fleet):
         ({"label": "rare", "q": "ab-"}, {"ab1"}, 1),
         ({"label": ["rare", "common"]}, {"ab1"}, 1),  # a rare and a common label: ids and the condition
         ({"label": "rare", "q": "cd-"}, set(), 0),
+        ({"label": "nosuch", "q": "ab-"}, set(), 0),  # a label the workspace does not have: known to be none
+        ({"label": ["rare", "nosuch"]}, set(), 0),
         ({"q": "ab-", "status": "incomplete"}, {"ab1", "ab2"}, 2),  # the filters before the search narrow it
         ({"q": "ab-", "status": "enabled"}, set(), 0),
     ],
@@ -79,6 +81,27 @@ def test_each_road_shows_exactly_the_matching_rows_of_the_workspace(
     else:
         assert not paginator.capped and paginator.count == total
         assert shown(response, fleet) == expected
+
+
+def test_a_filter_after_the_candidates_is_counted_never_claimed_over_the_cap(client, manager, workspace):
+    """Four candidates (two plates, two names: each branch under the cap, more than the cap together) that a later
+    filter narrows to none: the total is counted (0), not "more than 3"."""
+    made = {
+        "p1": add_vehicle(workspace, license_plate="ZZ-1"),
+        "p2": add_vehicle(workspace, license_plate="ZZ-2"),
+        "n1": add_vehicle(workspace, name="zz north"),
+        "n2": add_vehicle(workspace, name="zz south", labels=["common"]),
+        **{f"c{n}": add_vehicle(workspace, labels=["common"]) for n in range(4)},
+    }
+    alone = page(client, manager, workspace, q="zz")
+    assert shown(alone, made) == {"p1", "p2", "n1", "n2"} and alone.context["paginator"].count == 4
+    for later in ({"updated_since": "2099-01-01T00:00:00Z"}, {"stuck": "1"}):
+        response = page(client, manager, workspace, q="zz", **later)
+        paginator = response.context["paginator"]
+        assert shown(response, made) == set() and not paginator.capped and paginator.count == 0
+    with_common = page(client, manager, workspace, q="zz", label="common")  # a common label's condition
+    assert shown(with_common, made) == {"n2"}
+    assert not with_common.context["paginator"].capped and with_common.context["paginator"].count == 1
 
 
 def test_a_search_counted_from_its_candidates_costs_no_count_query(client, manager, workspace, fleet):
