@@ -119,7 +119,8 @@ class VehicleFilterSet(django_filters.FilterSet):
         return vin_prefix(queryset, value)
 
     def filter_search(self, queryset, name, value):
-        return self._narrow(queryset, narrowed(queryset, search_branches(value)), exact=True)
+        branches = search_branches(value)
+        return self._narrow(queryset, narrowed(queryset, branches, ranges=search_ranges(value)), exact=True)
 
     def filter_labels(self, queryset, name, value):
         """Vehicles that carry every label given (AND: each chip narrows the table), without regard to case."""
@@ -209,7 +210,24 @@ CANDIDATES_CAP = 2_000
 LABEL_CANDIDATES_CAP_POSTGRESQL = 10_000
 
 
-def narrowed(queryset, branches, all_of=False, probes=None, cap=None):
+def codepoint_order():
+    """Whether the database compares text by code point (SQLite's BINARY; PostgreSQL under the C, POSIX or
+    C.UTF-8 collation): a prefix is then exactly the range prefix … prefix + TOP."""
+    if connection.vendor != "postgresql":
+        return True
+    name = connection.settings_dict["NAME"]
+    if name not in _CODEPOINT_ORDER:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+            collation = cursor.fetchone()[0]
+        _CODEPOINT_ORDER[name] = collation in ("C", "POSIX") or collation.lower() in ("c.utf-8", "c.utf8")
+    return _CODEPOINT_ORDER[name]
+
+
+_CODEPOINT_ORDER = {}
+
+
+def narrowed(queryset, branches, all_of=False, probes=None, cap=None, ranges=None):
     """(candidates, condition, over_cap): how to read the rows matching any branch (every branch with all_of) so
     that the page stays cheap whatever the planner would choose — a set of ids to read the page among (or None),
     a condition to filter by (or None), and whether more than CANDIDATES_CAP match.
@@ -228,9 +246,15 @@ def narrowed(queryset, branches, all_of=False, probes=None, cap=None):
     cap = CANDIDATES_CAP if cap is None else cap
     found = []
     if probes is None:
-        probes = [queryset.filter(branch).order_by().values_list("pk", flat=True) for branch in branches]
-        for probe in probes:
-            ids = list(probe[: cap + 1])
+        ranges = ranges if ranges and codepoint_order() else [None] * len(branches)
+        for branch, index_range in zip(branches, ranges, strict=True):
+            if index_range is not None:  # more than `cap` in the index alone: dense, no row read
+                column, condition = index_range
+                beyond = queryset.filter(condition).order_by().values_list(column, flat=True)[cap : cap + 1]
+                if list(beyond):
+                    found.append((True, []))
+                    continue
+            ids = list(queryset.filter(branch).order_by().values_list("pk", flat=True)[: cap + 1])
             found.append((len(ids) > cap, ids))
     else:  # read from an index alone: whether it holds more than `cap` is asked first, so a common label's ids
         for probe in probes:  # are never read
@@ -268,6 +292,24 @@ def search_branches(value):
     if len(prefix) <= 17 and set(prefix) <= _VIN_CHARS:
         branches.insert(0, Q(vin__gte=prefix, vin__lte=prefix.ljust(17, "Z"), vin__startswith=prefix))
     return branches
+
+
+def search_ranges(value):
+    """(column, condition) for each of search_branches(value): the same rows as a range of the branch's index
+    alone, where the database compares text by code point (codepoint_order). Asking whether a range holds more
+    than CANDIDATES_CAP reads the index only: `q=van` (60,000 names) 0.6 ms, against 10–15 ms for PostgreSQL to
+    read 2,001 rows of them, which it does by a bitmap of all 60,000 because it misjudges LIKE."""
+    prefix = search_key(value.strip())
+    if not prefix:
+        return []
+    end = prefix + TOP
+    ranges = [
+        ("license_plate", Q(license_plate__gte=prefix, license_plate__lt=end) & ~Q(license_plate="")),
+        ("name_key", Q(name_key__gte=prefix, name_key__lt=end) & ~Q(name_key="")),
+    ]
+    if len(prefix) <= 17 and set(prefix) <= _VIN_CHARS:
+        ranges.insert(0, ("vin", Q(vin__gte=prefix, vin__lte=prefix.ljust(17, "Z"))))
+    return ranges
 
 
 def search(queryset, value):

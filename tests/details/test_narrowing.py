@@ -119,3 +119,19 @@ def test_among_matches_what_in_matches_for_long_lists(workspace):
         assert set(Vehicle.objects.filter(pk__among=given).values_list("pk", flat=True)) == set(ids) & set(given)
     assert not Vehicle.objects.filter(pk__among=frozenset()).exists()
     assert set(Vehicle.objects.exclude(pk__among=frozenset(ids[:2])).values_list("pk", flat=True)) == {ids[2]}
+
+
+@pytest.mark.parametrize("prefix", ["van", "va", "v a", "ab-", "wba", "z"])
+def test_an_index_range_holds_exactly_the_rows_its_prefix_search_finds(workspace, prefix):
+    """The dense check (`search_ranges`) decides by the index alone only where the database compares text by code
+    point; there each range must hold exactly the rows of its branch (`search_branches`)."""
+    names = ["Van", "VAN-1", "Va n", "VAO", "Vanß", "VAN\u00ff", "V", "Va", "ab-1", "AB-", "Z\U0001f600", "zz"]
+    for n, name in enumerate(names):
+        add_vehicle(workspace, name=name, license_plate=f"{name[:3]}{n}".replace("ß", "S"))
+    rows = Vehicle.objects.filter(workspace=workspace)
+    if not filters.codepoint_order():
+        pytest.skip("this database compares text by its collation's rules: the ranges are not used")
+    for branch, (column, condition) in zip(filters.search_branches(prefix), filters.search_ranges(prefix), strict=True):
+        assert set(rows.filter(condition).values_list("pk", flat=True)) == set(
+            rows.filter(branch).values_list("pk", flat=True)
+        ), column
