@@ -3,6 +3,7 @@ one-VIN form, the edit form, the VIN table's `q` and `label`, the export and the
 
 import csv
 import io
+import unicodedata
 
 import pytest
 from django.db import connection
@@ -50,6 +51,25 @@ def labels_of(vehicle):
 def test_a_name_is_at_most_100_characters_without_control_characters(value, message):
     with pytest.raises(ValueError, match=message):
         details.clean_name(value)
+
+
+@pytest.mark.parametrize("nothing", [None, ""])
+def test_a_detail_given_as_nothing_is_what_its_cleaner_makes_of_nothing(nothing):
+    """clean_details skips the cleaners for an empty field (most rows of an import): the same answer as theirs."""
+    for field in details.FIELDS:
+        assert details.clean_details({field: nothing}) == ({field: details.CLEANERS[field](nothing)}, {})
+
+
+@pytest.mark.parametrize(
+    "text", ["Courier \u00e9\u00df", "tab\there", "nul\x00", "line\u2028sep", "bom\ufeff", "lone \ud800"]
+)
+def test_control_characters_are_refused_whatever_else_the_text_holds(text):
+    has_control = any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+    if has_control:
+        with pytest.raises(ValueError, match="control characters"):
+            details.clean_name(text)
+    else:
+        assert details.clean_name(text) == text.strip()
 
 
 def test_a_name_is_trimmed_and_kept_as_given():
