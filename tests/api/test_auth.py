@@ -111,3 +111,17 @@ def test_the_token_endpoint_answers_get_with_405_json(db):
 def test_a_users_session_is_no_api_credential(client, manager):
     client.force_login(manager)
     assert client.get(LIST).status_code == 401
+
+
+@pytest.mark.parametrize("path", [LIST, "/api/v2/vehicles/{vin}/status"])
+def test_expired_revoked_and_unknown_tokens_are_refused_on_every_kind_of_look_up(credentials, make_vehicle, path):
+    """Get Vehicle Status reads the token and the vehicle in one query (api/auth.py): the token decides alone."""
+    url = path.format(vin=make_vehicle("enabled").vin)
+    assert api_as(credentials[0], expires_in=-1).get(url).json()["code"] == "token_expired"
+    unknown = APIClient()
+    unknown.credentials(HTTP_AUTHORIZATION="Bearer made-up")
+    assert unknown.get(url).json()["code"] == "invalid_token"
+    http = api_as(credentials[0])
+    assert http.get(url).status_code == 200
+    credentials[0].revoke()
+    assert http.get(url).json()["code"] == "invalid_token"

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import new_vin
@@ -129,3 +131,27 @@ def test_history_ending_too_early_for_the_default_window_is_a_400(api, make_vehi
     response = api.get(f"/api/v2/vehicles/{vehicle.vin}/history?{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_parameter"
+
+
+@BOTH
+def test_status_reads_the_token_the_gate_and_the_reading_in_one_query(api, make_vehicle, version):
+    """The token's look-up also reads the gate's answer for the URL's VIN (api/auth.py, gate.with_status_data):
+    one round trip to the database for a fresh reading, whatever the VIN's case in the URL."""
+    vehicle = make_vehicle("enabled", ago=LONG_AGO)
+    latest = reading(vehicle.vin, 1, fuel_level=42.0)
+    for vin in (vehicle.vin, vehicle.vin.lower()):
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(f"/api/{version}/vehicles/{vin}/status")
+        assert response.status_code == 200
+        assert response.json()["vin"] == vehicle.vin
+        assert response.json()["reading"]["fuel_level"] == 42.0
+        assert response.json()["reading"]["recorded_at"].startswith(latest.recorded_at.strftime("%Y-%m-%dT%H:%M"))
+        asked = [q["sql"] for q in queries.captured_queries if "cache" not in q["sql"]]
+        assert len(asked) == 1, asked
+        assert "oauth2_provider_accesstoken" in asked[0] and "vehicles_vehicle" in asked[0]
+
+
+def test_status_of_a_vin_in_the_url_that_is_no_vin_reads_only_the_token(api, make_vehicle):
+    response = api.get("/api/v2/vehicles/NOT-A-VIN/status")
+    assert response.status_code == 404
+    assert response.json()["code"] == "vehicle_not_found"

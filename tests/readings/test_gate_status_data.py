@@ -4,14 +4,16 @@ vehicle_for_data + current_reading do."""
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from fleet.models import Workspace
 from tests import chain_support
 from tests.states import LONG_AGO
 from vehicles.choices import Status
 from vehicles.models import Reading
 from vehicles.readings import gate
+from vehicles.readings.status_query import fetch_one
 
 simulated = chain_support.simulated  # the fixture
 
@@ -184,3 +186,25 @@ def test_the_api_negotiation_answers_as_drf_would(accept, query):
         return type(renderer).__name__, media_type
 
     assert answer(JsonNegotiation) == answer(DefaultContentNegotiation)
+
+
+@pytest.mark.parametrize("status", [Status.ENABLED, Status.DISABLED, Status.PENDING, "deleted", None])
+def test_a_row_read_with_another_query_decides_as_the_gate_own_query(make_vehicle, workspace, other_workspace, status):
+    """gate.with_status_data (the API's token look-up reads the gate's values too) gives status_data the same
+    answer as its own query: for every status, a VIN of no vehicle here, and another workspace's VIN."""
+    vin = make_vehicle(status, ago=LONG_AGO).vin if status else "WBA3A5C5XDF354621"
+    Reading.objects.create(vin=vin, recorded_at=timezone.now(), odometer_km=9, fuel_level=12.5)
+    sql = gate.with_status_data(connection.vendor, "w.id", f"{Workspace._meta.db_table} w", "w.id = %s", "w.id")
+
+    def answer(target, row=None):
+        try:
+            vehicle, latest = gate.status_data(target, vin, row=row)
+        except (gate.VehicleNotFound, gate.DataNotAvailable) as refusal:
+            return type(refusal).__name__, str(refusal)
+        return vehicle.pk, vehicle.status, reading_values(latest)
+
+    for target in (workspace, other_workspace):
+        row = fetch_one(sql, [vin, Status.ENABLED, target.pk])
+        assert row[0] == target.pk
+        assert answer(target, row=row[-gate.STATUS_DATA_COLUMNS :]) == answer(target)
+    assert answer(other_workspace)[0] == "VehicleNotFound"

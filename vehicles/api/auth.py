@@ -19,8 +19,11 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from fleet.models import ApiClient, Workspace
+from vehicles.choices import Status
+from vehicles.readings import gate
 from vehicles.readings.status_query import fetch_one
 from vehicles.status.machine import By
+from vehicles.vins import normalise_vin
 
 
 class ClientCredentialsOnlyValidator(OAuth2Validator):
@@ -41,25 +44,32 @@ class InvalidToken(exceptions.AuthenticationFailed):
 
 
 @functools.cache
-def _token_query(vendor):
+def _token_query(vendor, with_status_data=False):
     """One query from a token's checksum to its credentials and workspace (built once per database vendor).
 
     Written as SQL (table and column names from the models) because it runs on every API request, and the ORM's
-    compilation of a four-table select_related costs more than the query itself.
+    compilation of a four-table select_related costs more than the query itself. `with_status_data`: it also
+    reads the data gate's answer for one VIN in that workspace (gate.with_status_data), so that Get Vehicle
+    Status is one round trip to the database; its parameters are then the VIN, Status.ENABLED and the checksum.
     """
     q = connection.ops.quote_name
     token, client = get_access_token_model()._meta, ApiClient._meta
     workspace = Workspace._meta
     column = lambda meta, name: q(meta.get_field(name).column)  # noqa: E731
-    return (
-        f"SELECT t.{column(token, 'expires')}, c.{column(client, 'id')}, c.{column(client, 'name')}, "
+    columns = (
+        f"t.{column(token, 'expires')}, c.{column(client, 'id')}, c.{column(client, 'name')}, "
         f"c.{column(client, 'revoked_at')}, w.{column(workspace, 'id')}, w.{column(workspace, 'slug')}, "
-        f"w.{column(workspace, 'name')} "
-        f"FROM {q(token.db_table)} t "
-        f"JOIN {q(client.db_table)} c ON c.{column(client, 'application')} = t.{column(token, 'application')} "
-        f"JOIN {q(workspace.db_table)} w ON w.{column(workspace, 'id')} = c.{column(client, 'workspace')} "
-        f"WHERE t.{column(token, 'token_checksum')} = %s"
+        f"w.{column(workspace, 'name')}"
     )
+    source = (
+        f"{q(token.db_table)} t "
+        f"JOIN {q(client.db_table)} c ON c.{column(client, 'application')} = t.{column(token, 'application')} "
+        f"JOIN {q(workspace.db_table)} w ON w.{column(workspace, 'id')} = c.{column(client, 'workspace')}"
+    )
+    where = f"t.{column(token, 'token_checksum')} = %s"
+    if with_status_data:
+        return gate.with_status_data(vendor, columns, source, where, f"w.{column(workspace, 'id')}")
+    return f"SELECT {columns} FROM {source} WHERE {where}"
 
 
 def _instant(value):
@@ -80,10 +90,16 @@ class WorkspaceTokenAuthentication(BaseAuthentication):
         if not token:
             raise InvalidToken("The Authorization header has no token after Bearer.")
         checksum = hashlib.sha256(token.encode()).hexdigest()
-        row = fetch_one(_token_query(connection.vendor), [checksum])
+        vin = _status_data_vin(request)
+        if vin is None:
+            row = fetch_one(_token_query(connection.vendor), [checksum])
+        else:
+            row = fetch_one(_token_query(connection.vendor, True), [vin, Status.ENABLED, checksum])
+            if row is not None:
+                request.status_data_row = row[-gate.STATUS_DATA_COLUMNS :]
         if row is None:
             raise InvalidToken("The access token is unknown or was revoked.")
-        expires, client_id, name, revoked_at, workspace_id, slug, workspace_name = row
+        expires, client_id, name, revoked_at, workspace_id, slug, workspace_name = row[:7]
         if _instant(expires) <= timezone.now():
             raise exceptions.AuthenticationFailed("The access token has expired: ask for a new one.", "token_expired")
         if revoked_at is not None:
@@ -94,6 +110,20 @@ class WorkspaceTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+def _status_data_vin(request):
+    """The VIN whose status data the view will ask the gate for (a view's `status_data_vin`: the name of its URL
+    argument), normalised as the gate does; None for every other view."""
+    context = getattr(request, "parser_context", None) or {}
+    argument = getattr(context.get("view"), "status_data_vin", None)
+    vin = context.get("kwargs", {}).get(argument) if argument else None
+    return normalise_vin(vin) if isinstance(vin, str) else None
+
+
+def status_data_row(request):
+    """The gate's values read with the token (`status_data_vin` views), or None."""
+    return getattr(request, "status_data_row", None)
 
 
 class IsApiClient(BasePermission):

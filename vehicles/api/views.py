@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from vehicles import editing
 from vehicles.api import serializers as s
-from vehicles.api.auth import by, workspace_of
+from vehicles.api.auth import by, status_data_row, workspace_of
 from vehicles.api.errors import ApiError
 from vehicles.api.pagination import KeysetPagination, PageQuerySerializer
 from vehicles.api.schema import VersionedAutoSchema
@@ -526,6 +526,8 @@ class VehicleDataView(ApiView):
 
 
 class VehicleStatusDataView(VehicleDataView):
+    status_data_vin = "vin"  # the token's look-up also reads the gate's answer for this VIN (api/auth.py)
+
     @extend_schema(
         operation_id="get_vehicle_status",
         summary="Get Vehicle Status: the latest reading",
@@ -534,9 +536,10 @@ class VehicleStatusDataView(VehicleDataView):
         responses={200: s.VehicleStatusDataSerializer, **_errors(403, 404)},
     )
     def get(self, request, vin):
-        # The gate and the latest reading (from the provider within the request when stale), in one query.
-        vehicle, reading = _gated(request, vin, gate.status_data)
-        return Response(s.VehicleStatusDataSerializer({"vin": vehicle.vin, "reading": reading}).data)
+        # The gate and the latest reading (from the provider within the request when stale), read with the token.
+        row = status_data_row(request)
+        vehicle, reading = _gated(request, vin, lambda workspace, vin: gate.status_data(workspace, vin, row=row))
+        return Response(s.represent(s.VehicleStatusDataSerializer, {"vin": vehicle.vin, "reading": reading}))
 
 
 class VehicleHistoryDataView(VehicleDataView):

@@ -87,10 +87,10 @@ _VEHICLE_FIELDS = [
 
 
 @functools.cache
-def _status_data_sql(vendor):
-    """One query: the live vehicle with this VIN in the workspace, its make's name and — only when it is Enabled —
-    its newest stored reading of the current consent period (recorded since it became Enabled: its
-    `status_changed_at`), by the `reading_vin_at` index.
+def _status_parts(vendor):
+    """(columns, joins) of the status query: the vehicle `v`, its make's name and — only when it is Enabled — its
+    newest stored reading of the current consent period (recorded since it became Enabled: its
+    `status_changed_at`), by the `reading_vin_at` index. `joins` has one parameter, Status.ENABLED.
 
     Written as SQL (table and column names from the models) and built once per database vendor, because it runs
     on every Get Vehicle Status request and the ORM's compilation of the equivalent querysets costs several times
@@ -102,21 +102,60 @@ def _status_data_sql(vendor):
     def column(meta, name):
         return q(meta.get_field(name).column)
 
-    return (
-        "SELECT "
-        + "".join(f"v.{q(vehicle.get_field(name).column)}, " for name in _VEHICLE_FIELDS)
+    columns = (
+        "".join(f"v.{q(vehicle.get_field(name).column)}, " for name in _VEHICLE_FIELDS)
         + f"m.{column(make, 'name')}, "
         + ", ".join(f"r.{q(reading.get_field(name).column)}" for name in _READING_FIELDS)
-        + f" FROM {q(vehicle.db_table)} v"
+    )
+    joins = (
         f" LEFT JOIN {q(make.db_table)} m ON m.{column(make, 'id')} = v.{column(vehicle, 'make')}"
         f" LEFT JOIN {q(reading.db_table)} r ON v.{column(vehicle, 'status')} = %s"
         f" AND r.{column(reading, 'id')} = ("
         f"SELECT n.{column(reading, 'id')} FROM {q(reading.db_table)} n WHERE n.{column(reading, 'vin')} = "
         f"v.{column(vehicle, 'vin')} AND n.{column(reading, 'recorded_at')} >= v.{column(vehicle, 'status_changed_at')}"
         f" ORDER BY n.{column(reading, 'recorded_at')} DESC LIMIT 1)"
-        f" WHERE v.{column(vehicle, 'workspace')} = %s AND v.{column(vehicle, 'vin')} = %s"
-        f" AND v.{column(vehicle, 'deleted_at')} IS NULL"
     )
+    return columns, joins
+
+
+def _live_vehicle(vendor, workspace_id):
+    """The condition on `v` of the live vehicle with a VIN (one parameter) in a workspace (`workspace_id`: SQL)."""
+    q = connection.ops.quote_name
+    vehicle = Vehicle._meta
+
+    def column(name):
+        return q(vehicle.get_field(name).column)
+
+    return f"v.{column('workspace')} = {workspace_id} AND v.{column('vin')} = %s AND v.{column('deleted_at')} IS NULL"
+
+
+@functools.cache
+def _status_data_sql(vendor):
+    """One query: the live vehicle with this VIN in the workspace, its make and its newest reading (_status_parts).
+    Parameters: Status.ENABLED, the workspace's id, the VIN."""
+    columns, joins = _status_parts(vendor)
+    return f"SELECT {columns} FROM {q_table(Vehicle)} v{joins} WHERE {_live_vehicle(vendor, '%s')}"
+
+
+def with_status_data(vendor, columns, source, where, workspace_id):
+    """A query of one row — `SELECT columns FROM source WHERE where`, whose `source` names a workspace's id as
+    `workspace_id` (SQL), such as the API's token look-up — that also reads status_data's values at its end: the
+    workspace's live vehicle with a VIN and its newest reading, left-joined. Parameters: the VIN,
+    Status.ENABLED, then those of `where`. status_data(…, row=the row's last STATUS_DATA_COLUMNS values) then asks
+    nothing more: a request's token and its vehicle in one round trip."""
+    status_columns, joins = _status_parts(vendor)
+    return (
+        f"SELECT {columns}, {status_columns} FROM {source}"
+        f" LEFT JOIN {q_table(Vehicle)} v ON {_live_vehicle(vendor, workspace_id)}{joins} WHERE {where}"
+    )
+
+
+def q_table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# How many values of a row status_data reads: the vehicle's, its make's name, the reading's.
+STATUS_DATA_COLUMNS = len(_VEHICLE_FIELDS) + 1 + len(_READING_FIELDS)
 
 
 def _instant(value):
@@ -125,16 +164,21 @@ def _instant(value):
     return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
-def status_data(workspace, vin, timeout=None):
+def status_data(workspace, vin, timeout=None, row=None):
     """The gate and the current reading together: `(vehicle, reading)` for the workspace's live vehicle with this
     VIN if its data may be read (raises VehicleNotFound or DataNotAvailable otherwise, as vehicle_for_data), with
     its newest reading as current_reading() gives it (from the provider first when the stored one is stale).
 
-    One query when the stored reading is fresh. `vehicle` has only its id, VIN, status, workspace and make
-    loaded (other fields load on access); `reading` is None when there is none.
+    One query when the stored reading is fresh; none when `row` is given: the STATUS_DATA_COLUMNS values that a
+    query built by `with_status_data` read for this workspace and VIN (the API's token look-up). `vehicle` has only
+    its id, VIN, status, workspace and make loaded (other fields load on access); `reading` is None when there is
+    none.
     """
     vin = normalise_vin(vin)
-    row = fetch_one(_status_data_sql(connection.vendor), [Status.ENABLED, getattr(workspace, "pk", workspace), vin])
+    if row is None:
+        row = fetch_one(_status_data_sql(connection.vendor), [Status.ENABLED, getattr(workspace, "pk", workspace), vin])
+    elif row[0] is None:  # the left-joined vehicle: none
+        row = None
     loaded = len(_VEHICLE_FIELDS)
     vehicle = _readable(vin, None if row is None else Vehicle.from_db(connection.alias, _VEHICLE_FIELDS, row[:loaded]))
     make_name, values = row[loaded], row[loaded + 1 :]
