@@ -151,7 +151,12 @@ def test_status_reads_the_token_the_gate_and_the_reading_in_one_query(api, make_
         assert "oauth2_provider_accesstoken" in asked[0] and "vehicles_vehicle" in asked[0]
 
 
-def test_status_of_a_vin_in_the_url_that_is_no_vin_reads_only_the_token(api, make_vehicle):
-    response = api.get("/api/v2/vehicles/NOT-A-VIN/status")
+@pytest.mark.parametrize("vin", ["NOT-A-VIN", "WBA3A5C5XDF35462%00", "%00", "WBA3A5C5XDF354621" * 30])
+def test_status_of_a_vin_in_the_url_that_is_no_vin_reads_only_the_token(api, vin):
+    """The token's look-up reads a vehicle only for a valid VIN: anything else (a NUL byte, which PostgreSQL refuses
+    in text) never reaches the query, and is not found."""
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v2/vehicles/{vin}/status")
     assert response.status_code == 404
     assert response.json()["code"] == "vehicle_not_found"
+    assert not any("vehicles_vehicle" in q["sql"] for q in queries.captured_queries)

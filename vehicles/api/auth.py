@@ -23,7 +23,7 @@ from vehicles.choices import Status
 from vehicles.readings import gate
 from vehicles.readings.status_query import fetch_one
 from vehicles.status.machine import By
-from vehicles.vins import normalise_vin
+from vehicles.vins import InvalidVin, validate_vin
 
 
 class ClientCredentialsOnlyValidator(OAuth2Validator):
@@ -114,11 +114,14 @@ class WorkspaceTokenAuthentication(BaseAuthentication):
 
 def _status_data_vin(request):
     """The VIN whose status data the view will ask the gate for (a view's `status_data_vin`: the name of its URL
-    argument), normalised as the gate does; None for every other view."""
+    argument), normalised as the gate does; None for every other view, and when the argument is no VIN."""
     context = getattr(request, "parser_context", None) or {}
     argument = getattr(context.get("view"), "status_data_vin", None)
     vin = context.get("kwargs", {}).get(argument) if argument else None
-    return normalise_vin(vin) if isinstance(vin, str) else None
+    try:  # what is no VIN is never stored (the view answers 404 without asking): nothing to read with the token
+        return validate_vin(vin) if isinstance(vin, str) else None
+    except InvalidVin:
+        return None
 
 
 def status_data_row(request):
