@@ -524,9 +524,7 @@ class Uploads:
         event_ids = record_changes(
             Event.UPLOAD, self.by, [(workspace_id, row[0], NEW, row[4], row[5], self.now) for row in new], at=self.now
         )
-        self.insert_history(
-            [(pk, NEW, row[4], row[5], event_id) for pk, row, event_id in zip(ids, new, event_ids, strict=True)]
-        )
+        self.insert_history(workspace_id, ids, event_ids)
         for pk, row in zip(ids, new, strict=True):
             make_id, status = row[3], row[4]
             self.deltas[(workspace_id, make_id or 0, status)] += 1
@@ -581,7 +579,24 @@ class Uploads:
         bulk.insert(self.vehicle_table, self.vehicle_columns, rows)
         return ids
 
-    def insert_history(self, changes):
-        """One history row per vehicle, from (pk, status before, status, error reason, event id)."""
-        constants = self.history_constants
-        bulk.insert(self.history_table, self.history_columns, [tuple(change) + constants for change in changes])
+    def insert_history(self, workspace_id, ids, event_ids):
+        """One history row per new vehicle (ids ascending, each with its event's id), copied by the database from
+        the rows just written — from nothing to their status, the reason their error reason — one INSERT … SELECT
+        per run of consecutive ids that share an event (a hundred rows each): nothing is built or sent per row.
+        The workspace is locked by the import, so the ids' range holds no other import's vehicle."""
+        runs = []
+        for pk, event_id in zip(ids, event_ids, strict=True):
+            if runs and runs[-1][0] == event_id and runs[-1][2] == pk - 1:
+                runs[-1][2] = pk
+            else:
+                runs.append([event_id, pk, pk])
+        if not runs:
+            return
+        names = ", ".join(self.history_columns)
+        marks = ", ".join(["%s"] * len(self.history_constants))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {self.history_table} ({names}) SELECT id, %s, status, error_reason, %s, {marks} "
+                f"FROM {self.vehicle_table} WHERE workspace_id = %s AND id BETWEEN %s AND %s",
+                [(NEW, event_id, *self.history_constants, workspace_id, first, last) for event_id, first, last in runs],
+            )
