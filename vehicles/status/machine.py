@@ -485,8 +485,9 @@ def refused_reason(vehicle, event):
 class Uploads:
     """The upload event for many VINs at once, as the import engine hands them over in batches (one transaction).
 
-    `insert(workspace_id, new)` writes new vehicles with their initial status and their history rows with the
-    database's fastest bulk path (SQLite `executemany`, PostgreSQL `COPY`); `revive(pks)` brings deleted vehicles
+    `insert(workspace_id, new)` writes new vehicles with their initial status by the database's fastest bulk path
+    (SQLite `executemany`, PostgreSQL `COPY`) and has the database copy their history rows from them
+    (`insert_history`); `revive(pks)` brings deleted vehicles
     back through the guarded update `apply(Event.UPLOAD, …)` (earlier approvals do not count); `finish()` writes
     the count deltas and sends `entered_pending` for the new Pending vehicles after commit (the revived ones are
     sent by `apply`). A constant number of statements per batch, whatever its size.
