@@ -150,8 +150,10 @@ JOBS = {}  # workspace id -> its last import job
 def rewrite(ws, job):
     """The rows an import wrote — its vehicles, their history rows, its change-log events, its report's rows —
     written again into a fresh workspace (new ids, the same values) in one transaction by the database's fastest
-    path (vehicles.bulk.insert: SQLite executemany, PostgreSQL COPY). Returns the seconds of the writes alone: what
-    the import's writes cost into the project's tables with no parsing, validation or bookkeeping of its own."""
+    path: what comes from the client by vehicles.bulk.insert (SQLite executemany, PostgreSQL COPY), the history rows
+    copied by the database in one INSERT … SELECT (the import copies them from its new vehicles too). Returns the
+    seconds of the writes alone: what the import's writes cost into the project's tables with no parsing,
+    validation or bookkeeping of its own."""
     from django.db import connection, transaction
 
     from events.models import Event
@@ -183,25 +185,33 @@ def rewrite(ws, job):
     vehicle_offset, event_offset = tables["vehicles"][3], tables["events"][3]
     changes = {
         "vehicles": lambda row: dict(id=row["id"] + vehicle_offset, workspace_id=fresh.pk),
-        "history": lambda row: dict(
-            vehicle_id=row["vehicle_id"] + vehicle_offset, log_event_id=row["log_event_id"] + event_offset
-        ),
         "events": lambda row: dict(workspace_id=fresh.pk, seq=None),
         "problems": lambda row: dict(job_id=job_key(fresh_job)),
     }
     ready = []
     for name, (table, columns, rows, offset) in tables.items():
+        if name == "history":
+            continue
         for row in rows:
             row.update(changes[name](row), id=row["id"] + offset)
         ready.append((table, columns, [tuple(row[c] for c in columns) for row in rows]))
+    history = StatusChange._meta.db_table
+    copied = [c for c in tables["history"][1] if c not in ("id", "vehicle_id", "log_event_id")]
+    copy_history = (
+        f"INSERT INTO {history} (vehicle_id, log_event_id, {', '.join(copied)}) "
+        f"SELECT h.vehicle_id + %s, h.log_event_id + %s, {', '.join(f'h.{c}' for c in copied)} FROM {history} h "
+        f"JOIN {vehicles} v ON v.id = h.vehicle_id WHERE v.workspace_id = %s"
+    )
     start = time.perf_counter()
     with transaction.atomic():
         for table, columns, rows in ready:
             bulk.insert(table, columns, rows)
+        with connection.cursor() as cursor:
+            cursor.execute(copy_history, [vehicle_offset, event_offset, ws.pk])
     elapsed = time.perf_counter() - start
     if connection.vendor == "postgresql":  # the ids were given here: the sequences move past them
         with connection.cursor() as cursor:
-            for table, _columns, _rows in ready:
+            for table in [t for t, _c, _r in ready] + [history]:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))", [table]
                 )

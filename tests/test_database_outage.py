@@ -91,7 +91,8 @@ def test_a_connection_the_server_dropped_between_requests(db, health_checks):
         assert wrapper.connection is not None  # kept between requests (CONN_MAX_AGE)
         pid = wrapper.connection.info.backend_pid
         with original.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            # Waits (up to 5 s) until the server process has gone: the drop happened between the two requests.
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
         first = wsgi_get("/healthz")
         if health_checks:
             assert first == (200, b'{"status": "ok"}')
