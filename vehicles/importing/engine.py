@@ -7,8 +7,9 @@ million rows) that must not be held in memory.
 One run is one transaction: it normalises and validates every entry, resolves its make, separates new VINs,
 deleted ones to bring back, duplicates in the workspace and repeats within the run, and writes in batches —
 new vehicles with the database's fastest bulk path (SQLite `executemany`, PostgreSQL `COPY`) and their history
-rows copied from them by the database, revived vehicles through the status machine's guarded update. A run that fails (a refused file, a
-crash, a killed worker) leaves nothing behind; running it again ends in the same state as one clean run.
+rows copied from them by the database, revived vehicles through the status machine's guarded update. A run that
+fails (a refused file, a crash, a killed worker) leaves nothing behind; running it again ends in the same state as
+one clean run.
 
 The status of each VIN is decided by the status machine (`machine.initial_status`), which also writes it: new
 vehicles, their history rows, the revival of deleted ones, the count deltas and the `entered_pending` signal all

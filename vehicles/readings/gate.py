@@ -118,7 +118,7 @@ def _status_parts(vendor):
     return columns, joins
 
 
-def _live_vehicle(vendor, workspace_id):
+def _live_vehicle(workspace_id):
     """The condition on `v` of the live vehicle with a VIN (one parameter) in a workspace (`workspace_id`: SQL)."""
     q = connection.ops.quote_name
     vehicle = Vehicle._meta
@@ -134,7 +134,7 @@ def _status_data_sql(vendor):
     """One query: the live vehicle with this VIN in the workspace, its make and its newest reading (_status_parts).
     Parameters: Status.ENABLED, the workspace's id, the VIN."""
     columns, joins = _status_parts(vendor)
-    return f"SELECT {columns} FROM {q_table(Vehicle)} v{joins} WHERE {_live_vehicle(vendor, '%s')}"
+    return f"SELECT {columns} FROM {q_table(Vehicle)} v{joins} WHERE {_live_vehicle('%s')}"
 
 
 def with_status_data(vendor, columns, source, where, workspace_id):
@@ -146,7 +146,7 @@ def with_status_data(vendor, columns, source, where, workspace_id):
     status_columns, joins = _status_parts(vendor)
     return (
         f"SELECT {columns}, {status_columns} FROM {source}"
-        f" LEFT JOIN {q_table(Vehicle)} v ON {_live_vehicle(vendor, workspace_id)}{joins} WHERE {where}"
+        f" LEFT JOIN {q_table(Vehicle)} v ON {_live_vehicle(workspace_id)}{joins} WHERE {where}"
     )
 
 

@@ -487,10 +487,10 @@ class Uploads:
 
     `insert(workspace_id, new)` writes new vehicles with their initial status by the database's fastest bulk path
     (SQLite `executemany`, PostgreSQL `COPY`) and has the database copy their history rows from them
-    (`insert_history`); `revive(pks)` brings deleted vehicles
-    back through the guarded update `apply(Event.UPLOAD, …)` (earlier approvals do not count); `finish()` writes
-    the count deltas and sends `entered_pending` for the new Pending vehicles after commit (the revived ones are
-    sent by `apply`). A constant number of statements per batch, whatever its size.
+    (`insert_history`); `revive(pks)` brings deleted vehicles back through the guarded update
+    `apply(Event.UPLOAD, …)` (earlier approvals do not count); `finish()` writes the count deltas and sends
+    `entered_pending` for the new Pending vehicles after commit (the revived ones are sent by `apply`). A constant
+    number of statements per batch, whatever its size.
     """
 
     def __init__(self, by, now):
