@@ -7,6 +7,7 @@ or the data gate. One class serves both versions: DRF's NamespaceVersioning give
 """
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.db import transaction
@@ -537,8 +538,7 @@ class VehicleStatusDataView(VehicleDataView):
     )
     def get(self, request, vin):
         # The gate and the latest reading (from the provider within the request when stale), read with the token.
-        row = status_data_row(request)
-        vehicle, reading = _gated(request, vin, lambda workspace, vin: gate.status_data(workspace, vin, row=row))
+        vehicle, reading = _gated(request, vin, functools.partial(gate.status_data, row=status_data_row(request)))
         return Response(s.represent(s.VehicleStatusDataSerializer, {"vin": vehicle.vin, "reading": reading}))
 
 
